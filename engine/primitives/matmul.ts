@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Aval } from '../core/aval.js';
+import * as ref from '../kernels/ref/index.js';
+import { matmul as mm } from '../ops/linalg.js';
+import { sumTangents } from './rules.js';
+import { definePrimitive } from './types.js';
+
+type MatmulParams = { transposeA: boolean; transposeB: boolean };
+
+function matmulShape([a, b]: readonly Aval[], { transposeA, transposeB }: MatmulParams): Aval {
+  const r = a.shape.length;
+  if (r < 2 || b.shape.length !== r) throw new Error('matmul needs equal ranks of at least 2');
+  if (a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])) throw new Error('matmul batch axes differ');
+  const [m, k] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
+  const [k2, n] = transposeB ? [b.shape[r - 1], b.shape[r - 2]] : [b.shape[r - 2], b.shape[r - 1]];
+  if (k !== k2) throw new Error(`matmul contracts ${k} with ${k2}`);
+  return { shape: [...a.shape.slice(0, -2), m, n], dtype: a.dtype };
+}
+
+/**
+ * C = op(A)·op(B). Cotangents are matmuls again, with the transposes folded into flags
+ * so no transposed copy is ever materialised.
+ */
+export const matmul = definePrimitive<MatmulParams>({
+  name: 'matmul',
+  shape: matmulShape,
+  tf: ([a, b], { transposeA, transposeB }) => tf.matMul(a, b, transposeA, transposeB),
+  ref: ([a, b], { transposeA, transposeB }) => ref.matmul(a, b, transposeA, transposeB),
+  jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
+    sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),
+  vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }) => [
+    tA ? mm(b, ct, tB, true) : mm(ct, b, false, !tB),
+    tB ? mm(ct, a, true, tA) : mm(a, ct, !tA, false),
+  ],
+});

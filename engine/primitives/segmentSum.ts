@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as ref from '../kernels/ref/index.js';
+import { gather, segmentSum as segmentSumOp } from '../ops/indexing.js';
+import { definePrimitive } from './types.js';
+
+export const segmentSum = definePrimitive<{ numSegments: number }>({
+  name: 'segmentSum',
+  shape: ([data, ids], { numSegments }) => {
+    if (ids.dtype !== 'int32' || ids.shape.length !== 1 || ids.shape[0] !== data.shape[0]) {
+      throw new Error('segmentSum ids must be int32 of shape [data.shape[0]]');
+    }
+    return { shape: [numSegments, ...data.shape.slice(1)], dtype: data.dtype };
+  },
+  tf: ([data, ids], { numSegments }) => tf.unsortedSegmentSum(data, ids as tf.Tensor1D, numSegments),
+  ref: ([data, ids], { numSegments }) => ref.segmentSum(data, ids, numSegments),
+  jvp: ([, ids], [t], _out, { numSegments }) => t && segmentSumOp(t, ids, numSegments),
+  vjp: (ct, [, ids]) => [gather(ct, ids), null],
+});

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { broadcastShapes } from '../core/shape.js';
+import * as ref from '../kernels/ref/index.js';
+import { select as selectOp } from '../ops/arith.js';
+import { sumToShape } from '../ops/shape.js';
+import { broadcastTangent } from './rules.js';
+import { definePrimitive } from './types.js';
+
+export const select = definePrimitive({
+  name: 'select',
+  shape: ([m, a, b]) => ({ shape: broadcastShapes(m.shape, broadcastShapes(a.shape, b.shape)), dtype: a.dtype }),
+  tf: ([m, a, b]) => {
+    const shape = broadcastShapes(m.shape, broadcastShapes(a.shape, b.shape));
+    const cond = tf.cast(tf.broadcastTo(m, shape), 'bool');
+    return tf.where(cond, tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+  },
+  ref: ([m, a, b]) => ref.select(m, a, b),
+  jvp: ([m], [, ta, tb], out) =>
+    ta === null && tb === null ? null : broadcastTangent(selectOp(m, ta ?? 0, tb ?? 0), out.shape),
+  vjp: (ct, [m, a, b]) => [null, sumToShape(selectOp(m, ct, 0), a.shape), sumToShape(selectOp(m, 0, ct), b.shape)],
+});

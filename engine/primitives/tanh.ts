@@ -1,0 +1,13 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as ref from '../kernels/ref/index.js';
+import { mul, sub } from '../ops/arith.js';
+import { elementwiseRules } from './rules.js';
+import { definePrimitive } from './types.js';
+
+export const tanh = definePrimitive({
+  name: 'tanh',
+  shape: ([x]) => x,
+  tf: ([x]) => tf.tanh(x),
+  ref: ([x]) => ref.unary(x, Math.tanh),
+  ...elementwiseRules((_x, out) => sub(1, mul(out, out))),
+});

@@ -1,0 +1,23 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Aval } from '../core/aval.js';
+import type { Params } from '../ir/graph.js';
+import type { RefArray } from '../kernels/ref/array.js';
+import type { Tensor } from '../trace/tensor.js';
+
+/**
+ * One primitive, defined once: its shape rule, its two kernels (TF.js float32 and the
+ * float64 reference), its JVP rule and its VJP rule. Rules are written with engine ops,
+ * so every transformation nests. Tangents and cotangents use `null` for a symbolic zero.
+ */
+export interface Primitive<P extends Params = any> {
+  readonly name: string;
+  readonly shape: (inputs: readonly Aval[], params: P) => Aval;
+  readonly tf: (inputs: tf.Tensor[], params: P) => tf.Tensor;
+  readonly ref: (inputs: RefArray[], params: P) => RefArray;
+  readonly jvp: (primals: Tensor[], tangents: (Tensor | null)[], out: Tensor, params: P) => Tensor | null;
+  readonly vjp: (ct: Tensor, primals: Tensor[], out: Tensor, params: P) => (Tensor | null)[];
+}
+
+export function definePrimitive<P extends Params>(p: Primitive<P>): Primitive<P> {
+  return p;
+}
