@@ -1,0 +1,99 @@
+import * as E from '../index.js';
+import { perExampleLoss } from '../models/losses.js';
+import { mlpForward } from '../models/mlp.js';
+import { transformerForward } from '../models/transformer.js';
+import { optimizerStep, type OptimizerState } from './optimizers.js';
+import type { MetaName, MetaProblem, MetaTensors, Mode, Remat } from './problem.js';
+
+export interface MetaOptions {
+  readonly mode: Mode;
+  readonly remat: Remat;
+}
+
+function predict(problem: MetaProblem, theta: readonly E.Tensor[], x: E.Tensor, rematBlocks: boolean): E.Tensor {
+  if (problem.model.kind === 'mlp') return mlpForward(problem.model, theta, x, rematBlocks);
+  const named: Record<string, E.Tensor> = {};
+  problem.params.forEach((p, k) => (named[p.name] = theta[k]));
+  return transformerForward(problem.model, named, x, rematBlocks);
+}
+
+/**
+ * L_t(θ) = (1/N)·Σ w·ℓ(θ) + (λ/2)·Σ_k ‖W_k‖² with w = 2·sigmoid(z_t), λ = exp(log_wd).
+ * Every input is an argument (nothing closed over), so a custom VJP sees all of them.
+ */
+function innerLoss(problem: MetaProblem, rematBlocks: boolean) {
+  return (theta: E.Tensor[], z: E.Tensor, logWd: E.Tensor[], x: E.Tensor, y: E.Tensor): E.Tensor => {
+    const losses = perExampleLoss(problem.loss, predict(problem, theta, x, rematBlocks), y);
+    const weights = E.mul(E.sigmoid(z), 2);
+    const data = E.div(E.sum(E.mul(weights, losses)), losses.shape.reduce((a, b) => a * b, 1));
+    if (logWd.length === 0) return data;
+    const norms = theta.filter((_, k) => problem.params[k].decayed).map((w) => E.sum(E.square(w)));
+    return E.add(data, E.mul(E.mul(E.exp(logWd[0]), 0.5), norms.reduce((a, b) => E.add(a, b))));
+  };
+}
+
+/** Learning rate α_k = exp(log_lr_k) of each θ tensor (one shared, or one per tensor). */
+function learningRates(logLr: E.Tensor, count: number): E.Tensor[] {
+  if (logLr.rank === 0) {
+    const lr = E.exp(logLr);
+    return Array<E.Tensor>(count).fill(lr);
+  }
+  return [...Array(count).keys()].map((k) => E.exp(E.reshape(E.slice(logLr, [k], [1]), [])));
+}
+
+/** Row t of the [T,…] example logits. */
+function stepLogits(z: E.Tensor, t: number): E.Tensor {
+  return E.reshape(E.slice(z, [t, ...z.shape.slice(1).map(() => 0)], [1, ...z.shape.slice(1)]), z.shape.slice(1));
+}
+
+/**
+ * The outer objective V(θ_T) after T unrolled inner steps. `mode` changes one thing: the
+ * inner gradient call is `grad` (standard: reverse-over-reverse when differentiated) or
+ * `fwdrevGrad` (MixFlow: its VJP is forward-over-reverse). `remat` applies identically.
+ */
+export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaTensors): E.Tensor {
+  const rematBlocks = opts.remat === 'block' || opts.remat === 'step+block';
+  const rematSteps = opts.remat === 'step' || opts.remat === 'step+block';
+  const loss = innerLoss(problem, rematBlocks);
+  const innerGrad = opts.mode === 'mixflow' ? E.fwdrevGrad(loss) : E.grad(loss);
+  const lrs = learningRates(m.eta.log_lr, m.theta0.length);
+  const logWd = problem.weightDecay && m.eta.log_wd ? [m.eta.log_wd] : [];
+  let theta = m.theta0;
+  let state: OptimizerState = [];
+  for (let t = 0; t < problem.steps; t++) {
+    const step = (th: E.Tensor[], st: OptimizerState, a: E.Tensor[], z: E.Tensor, wd: E.Tensor[], x: E.Tensor, y: E.Tensor) => {
+      const g = E.withScope('grad', () => innerGrad(th, z, wd, x, y)) as E.Tensor[];
+      const next = E.withScope('update', () => optimizerStep(problem.optimizer, th, g, st, a, t));
+      return [next.theta, next.state];
+    };
+    const run = rematSteps ? E.checkpoint(step) : step;
+    const { x, y } = m.inner[t];
+    [theta, state] = E.withScope(`step/${t}`, () => run(theta, state, lrs, stepLogits(m.eta.example_logits, t), logWd, x, y)) as [
+      E.Tensor[],
+      OptimizerState,
+    ];
+  }
+  return E.withScope('outer', () => E.mean(perExampleLoss(problem.loss, predict(problem, theta, m.outer.x, false), m.outer.y)));
+}
+
+/** The differentiable pieces of the inputs, keyed by meta-parameter name. */
+function pick(m: MetaTensors, name: MetaName): E.Tree {
+  return name === 'theta0' ? m.theta0 : (m.eta[name] as E.Tensor);
+}
+
+function replace(m: MetaTensors, name: MetaName, value: E.Tree): MetaTensors {
+  if (name === 'theta0') return { ...m, theta0: value as E.Tensor[] };
+  return { ...m, eta: { ...m.eta, [name]: value as E.Tensor } };
+}
+
+/** V and dV/dη for each name in `problem.wrt`: what the traced meta-gradient graph computes. */
+export function metaGradient(problem: MetaProblem, opts: MetaOptions, m: MetaTensors): { value: E.Tensor; grads: E.Tree[] } {
+  const objective = (...diff: E.Tree[]) => {
+    let full = m;
+    problem.wrt.forEach((name, k) => (full = replace(full, name, diff[k])));
+    return outerObjective(problem, opts, full);
+  };
+  const argnums = problem.wrt.map((_, k) => k);
+  const [value, grads] = E.valueAndGrad(objective, argnums)(...problem.wrt.map((name) => pick(m, name)));
+  return { value, grads };
+}

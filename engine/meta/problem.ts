@@ -1,0 +1,35 @@
+import type * as E from '../index.js';
+import type { LossKind } from '../models/losses.js';
+import type { MlpModel } from '../models/mlp.js';
+import type { TransformerModel } from '../models/transformer.js';
+import type { OptimizerSpec } from './optimizers.js';
+
+/** The meta-parameters a setup can ask the meta-gradient of. */
+export type MetaName = 'log_lr' | 'log_wd' | 'example_logits' | 'theta0';
+export const META_NAMES: readonly MetaName[] = ['log_lr', 'log_wd', 'example_logits', 'theta0'];
+
+export type Mode = 'standard' | 'mixflow';
+export type Remat = 'none' | 'step' | 'block' | 'step+block';
+export const MODES: readonly Mode[] = ['standard', 'mixflow'];
+export const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
+
+/** The static description of a bilevel problem: everything but the numbers. */
+export interface MetaProblem {
+  readonly model: MlpModel | TransformerModel;
+  readonly loss: LossKind;
+  readonly optimizer: OptimizerSpec;
+  /** θ's tensors in order, with names (profiles and results key by them). */
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[]; readonly decayed: boolean }[];
+  readonly steps: number;
+  readonly wrt: readonly MetaName[];
+  /** Whether the inner loss has a weight-decay term (the setup's η has `log_wd`). */
+  readonly weightDecay: boolean;
+}
+
+/** The tensors of one bilevel problem, as the traced meta-gradient function receives them. */
+export interface MetaTensors {
+  readonly theta0: E.Tensor[];
+  readonly eta: { readonly log_lr: E.Tensor; readonly log_wd?: E.Tensor; readonly example_logits: E.Tensor };
+  readonly inner: readonly { readonly x: E.Tensor; readonly y: E.Tensor }[];
+  readonly outer: { readonly x: E.Tensor; readonly y: E.Tensor };
+}
