@@ -49,7 +49,9 @@ function stepLogits(z: E.Tensor, t: number): E.Tensor {
 /**
  * The outer objective V(θ_T) after T unrolled inner steps. `mode` changes one thing: the
  * inner gradient call is `grad` (standard: reverse-over-reverse when differentiated) or
- * `fwdrevGrad` (MixFlow: its VJP is forward-over-reverse). `remat` applies identically.
+ * `fwdrevGrad` (MixFlow: its VJP is forward-over-reverse). `remat` applies identically to
+ * both: `block` checkpoints every layer/block of every forward pass of the model (the inner
+ * losses and the outer loss), `step` checkpoints every inner step.
  */
 export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaTensors): E.Tensor {
   const rematBlocks = opts.remat === 'block' || opts.remat === 'step+block';
@@ -73,7 +75,7 @@ export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaT
       OptimizerState,
     ];
   }
-  return E.withScope('outer', () => E.mean(perExampleLoss(problem.loss, predict(problem, theta, m.outer.x, false), m.outer.y)));
+  return E.withScope('outer', () => E.mean(perExampleLoss(problem.loss, predict(problem, theta, m.outer.x, rematBlocks), m.outer.y)));
 }
 
 /** The differentiable pieces of the inputs, keyed by meta-parameter name. */
