@@ -1,0 +1,115 @@
+/** One-line messages and longer explanations for every pattern, shared by all front ends. */
+import type { PatternId } from './findings.js';
+
+interface Text { message: string; explanation: string }
+
+const STORES =
+  'Reverse-over-reverse differentiates the backward pass itself, so the outer reverse sweep must keep ' +
+  'every intermediate of the inner forward AND inner backward pass alive until it runs';
+const MIXED =
+  'Forward-over-reverse (MixFlow-MG) computes the same numbers with one jvp of the gradient: by symmetry ' +
+  'of the Hessian, the VJP of grad(L) with cotangent v equals jvp(grad(L), x, v), which carries tangents ' +
+  'forward alongside the inner backward pass and stores nothing extra beyond one step.';
+const TFJS =
+  'TensorFlow.js has no forward-mode autodiff, so this cannot be rewritten in place. Use the MixFlow Studio ' +
+  "engine's `fwdrevGrad`, which evaluates the inner gradient with forward-over-reverse and returns the same numbers.";
+
+export const TEXTS: Record<PatternId, Text> = {
+  'torch-create-graph-hvp': {
+    message: 'Hessian-vector product by double backward (autograd.grad with create_graph=True, then grad again)',
+    explanation: `${STORES}: here the whole graph of the gradient is kept only to take one Hessian-vector product. ${MIXED} ` +
+      'Rewrite: torch.func.jvp(torch.func.grad(f), (x,), (v,)).',
+  },
+  'torch-double-backward-jvp': {
+    message: 'Jacobian-vector product via the double-backward trick (grad w.r.t. a dummy cotangent)',
+    explanation: `${STORES}: the dummy cotangent makes autograd build and keep a differentiable VJP only to read a JVP back out of it. ` +
+      'torch.func.jvp (or torch.autograd.forward_ad) computes the same JVP in one forward sweep with no stored backward graph.',
+  },
+  'torch-unrolled-inner-loop': {
+    message: 'Unrolled inner loop differentiated reverse-over-reverse (create_graph=True inner gradient, outer grad/backward)',
+    explanation: `${STORES}: with create_graph=True every inner step keeps the activations of its loss and of its backward pass, ` +
+      `so memory grows with the number of inner steps times the size of a backward graph. ${MIXED} ` +
+      'Rewrite: the inner gradient becomes MixFlowInnerGrad, an autograd.Function whose forward is the plain gradient ' +
+      'and whose backward is torch.func.jvp of torch.func.grad.',
+  },
+  'torch-create-graph-double-backward': {
+    message: 'Gradient taken with create_graph=True and differentiated again (reverse-over-reverse)',
+    explanation: `${STORES}. ${MIXED} This site does not match a shape the rewriter can prove equivalent ` +
+      '(HVP or inner update of the differentiated inputs); restructure it as grad of a loss function and use torch.func.jvp(torch.func.grad(loss), ...).',
+  },
+  'torch-backward-create-graph': {
+    message: '.backward(create_graph=True) whose .grad is differentiated again (reverse-over-reverse)',
+    explanation: `${STORES}; the .grad buffers hold a full differentiable graph. ${MIXED} ` +
+      'Not rewritten automatically: .grad side effects are not local. Compute the inner gradient with autograd.grad ' +
+      'on a loss function so MixFlowInnerGrad (or torch.func.jvp of torch.func.grad) can replace it.',
+  },
+  'torch-functional-hvp': {
+    message: 'torch.autograd.functional.hvp/vhp computes the HVP by double backward',
+    explanation: `torch.autograd.functional.hvp and vhp are implemented as reverse-over-reverse (a differentiable VJP then a VJP of it). ${MIXED} ` +
+      'Rewrite: torch.func.jvp(torch.func.grad(f), (x,), (v,)); vhp equals hvp because the Hessian is symmetric.',
+  },
+  'torch-functional-hessian': {
+    message: 'torch.autograd.functional.hessian builds the Hessian reverse-over-reverse',
+    explanation: `torch.autograd.functional.hessian is jacobian(jacobian) in reverse mode: one differentiable backward per row. ${MIXED} ` +
+      'Rewrite: torch.func.hessian(f)(x), which is jacfwd(jacrev(f)).',
+  },
+  'higher-innerloop': {
+    message: 'higher.innerloop_ctx differentiates through diffopt.step reverse-over-reverse',
+    explanation: `${STORES}: higher keeps a differentiable copy of the parameters and of every inner gradient for each diffopt.step. ${MIXED} ` +
+      'Not rewritten automatically (the library owns the inner step): write the inner loop functionally and wrap the inner gradient in MixFlowInnerGrad.',
+  },
+  'learn2learn-maml-second-order': {
+    message: 'learn2learn MAML/MetaSGD with first_order=False adapts with create_graph=True',
+    explanation: `${STORES}: every adapt() call keeps the graph of the inner gradient. ${MIXED} ` +
+      'Not rewritten automatically (the library computes the gradient); replace adapt() by a functional inner step using MixFlowInnerGrad. Switching to first_order=True would change the maths.',
+  },
+  'torchopt-meta-optimizer': {
+    message: 'torchopt meta-optimizer (MetaSGD/MetaAdam) steps are differentiated reverse-over-reverse',
+    explanation: `${STORES}: each meta-optimizer step keeps the differentiable inner gradient. ${MIXED} ` +
+      'Not rewritten automatically (the library computes the gradient); use a functional inner loop with MixFlowInnerGrad.',
+  },
+  'jax-hvp': {
+    message: 'Hessian-vector product as reverse-over-reverse (grad of a function of grad)',
+    explanation: `${STORES}. ${MIXED} Rewrite: jax.jvp(jax.grad(f), (x,), (v,))[1].`,
+  },
+  'jax-jacrev-jacrev': {
+    message: 'Hessian as jacrev/grad of jacrev/grad (reverse-over-reverse)',
+    explanation: `${STORES}, once per output row. ${MIXED} Rewrite: jacfwd over the inner reverse transform (what jax.hessian does).`,
+  },
+  'jax-grad-of-grad': {
+    message: 'Reverse-mode transform of a function that itself calls grad (reverse-over-reverse)',
+    explanation: `${STORES}. ${MIXED} The site does not match a shape the rewriter can prove equivalent; ` +
+      'wrap the inner gradient with a jax.custom_vjp whose backward is jax.jvp of jax.grad (see mixflow_grad).',
+  },
+  'jax-unrolled-inner-loop': {
+    message: 'Meta-gradient through an inner loop whose body calls grad (reverse-over-reverse)',
+    explanation: `${STORES}: every inner step's backward residuals are stored for the outer pass. ${MIXED} ` +
+      'Rewrite: the inner jax.grad(loss) becomes mixflow_grad(loss), a jax.custom_vjp whose backward is jax.jvp of jax.grad.',
+  },
+  'jax-optax-in-differentiated-fn': {
+    message: 'optax update inside a differentiated function: the meta-gradient flows reverse-over-reverse through the inner gradient',
+    explanation: `${STORES}, plus the optimiser state of every step. ${MIXED} ` +
+      'Not rewritten automatically (optax transforms are opaque here); wrap the gradient passed to opt.update in mixflow_grad.',
+  },
+  'torch-func-hvp': {
+    message: 'Hessian-vector product as torch.func reverse-over-reverse',
+    explanation: `${STORES}. ${MIXED} Rewrite: torch.func.jvp(torch.func.grad(f), (x,), (v,))[1].`,
+  },
+  'torch-func-jacrev-jacrev': {
+    message: 'Hessian as torch.func jacrev/grad of jacrev/grad (reverse-over-reverse)',
+    explanation: `${STORES}, once per output row. ${MIXED} Rewrite: torch.func.jacfwd over the inner reverse transform (torch.func.hessian).`,
+  },
+  'torch-func-grad-of-grad': {
+    message: 'torch.func reverse transform of a function that itself calls grad (reverse-over-reverse)',
+    explanation: `${STORES}. ${MIXED} The site does not match a shape the rewriter can prove equivalent; use torch.func.jvp of torch.func.grad.`,
+  },
+  'torch-func-unrolled-inner-loop': {
+    message: 'torch.func meta-gradient through an inner loop whose body calls grad (reverse-over-reverse)',
+    explanation: `${STORES}: every inner step's backward residuals are stored for the outer pass. ${MIXED} ` +
+      'Not rewritten automatically: compute the inner gradient with MixFlowInnerGrad (autograd.Function with a jvp-of-grad backward).',
+  },
+  'tfjs-nested-grad': {
+    message: 'Nested TF.js gradient (tf.grad/tf.grads/tf.variableGrads of a function that calls a gradient)',
+    explanation: `${STORES}. ${TFJS}`,
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Everything a Python pattern needs about one file: the tree, name resolution,
+ * the table of named functions, and a factory for findings.
+ */
+import type { Blocker, Finding, PatternId, TextEdit } from '../findings.js';
+import { TEXTS } from '../explanations.js';
+import { all, assignedValue, children, src, targetNames, type PyDoc, type SyntaxNode } from './parse.js';
+import { Names } from './names.js';
+
+export class PyContext {
+  readonly names: Names;
+  /** Function name -> FunctionDefinition or LambdaExpression (`f = lambda …`). */
+  readonly functions = new Map<string, SyntaxNode>();
+  /** Variable name -> the call expression assigned to it (`opt = optax.adam(…)`). */
+  readonly assignedCalls = new Map<string, SyntaxNode>();
+
+  constructor(readonly doc: PyDoc) {
+    this.names = new Names(doc);
+    for (const def of all(doc, 'FunctionDefinition')) {
+      const name = def.getChild('VariableName');
+      if (name) this.functions.set(src(doc, name), def);
+    }
+    for (const assign of all(doc, 'AssignStatement')) {
+      const targets = targetNames(doc, assign);
+      const value = assignedValue(assign);
+      if (targets.length !== 1 || !value) continue;
+      if (value.name === 'LambdaExpression') this.functions.set(targets[0], value);
+      if (value.name === 'CallExpression') this.assignedCalls.set(targets[0], value);
+    }
+  }
+
+  text(node: SyntaxNode): string {
+    return src(this.doc, node);
+  }
+
+  /** Statements or expression making up a function's body. */
+  body(fn: SyntaxNode): SyntaxNode | null {
+    if (fn.name === 'FunctionDefinition') return fn.getChild('Body');
+    const kids = children(fn);
+    return kids[kids.length - 1] ?? null;
+  }
+
+  /** Decorators of a FunctionDefinition/ClassDefinition, as qualified names. */
+  decorators(def: SyntaxNode): string[] {
+    const parent = def.parent;
+    if (parent?.name !== 'DecoratedStatement') return [];
+    return parent.getChildren('Decorator').map((d) => {
+      const dotted = children(d).filter((k) => k.name === 'VariableName' || k.name === '.').map((k) => this.text(k)).join('');
+      const first = d.getChild('VariableName');
+      if (!first) return dotted;
+      const head = this.names.qualify(first) ?? this.text(first);
+      return head + dotted.slice(this.text(first).length);
+    });
+  }
+
+  /** The most recent assignment to `name` before `offset` inside `scope`. */
+  lastAssignment(name: string, offset: number, scope: SyntaxNode | null): SyntaxNode | null {
+    let found: SyntaxNode | null = null;
+    for (const assign of all(this.doc, 'AssignStatement')) {
+      if (assign.from >= offset) break;
+      if (scope && (assign.from < scope.from || assign.to > scope.to)) continue;
+      if (targetNames(this.doc, assign).includes(name)) found = assign;
+    }
+    return found;
+  }
+
+  /** `whyNot` explains a site that has no blockers but still cannot be rewritten. */
+  finding(node: SyntaxNode, pattern: PatternId, blockers: Blocker[], edits: TextEdit[], whyNot = ''): Finding {
+    const start = this.doc.lines.position(node.from);
+    const end = this.doc.lines.position(node.to);
+    const text = TEXTS[pattern];
+    let explanation = text.explanation;
+    if (blockers.length > 0) {
+      explanation += ' Not rewritten because: ' + blockers.map((b) => `${b.message} (line ${b.line})`).join('; ') + '.';
+    } else if (edits.length === 0 && whyNot) {
+      explanation += ` Not rewritten: ${whyNot}.`;
+    }
+    return {
+      file: this.doc.path,
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+      pattern,
+      message: text.message,
+      explanation,
+      rewritable: blockers.length === 0 && edits.length > 0,
+      blockers,
+      edits: blockers.length === 0 ? edits : [],
+    };
+  }
+
+  edit(from: number, to: number, newText: string): TextEdit {
+    return { range: this.doc.lines.range(from, to), newText };
+  }
+}

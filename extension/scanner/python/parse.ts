@@ -1,0 +1,172 @@
+/**
+ * Thin helpers over the @lezer/python syntax tree: parsing, child access,
+ * call-argument splitting and source text. Offsets are 0-based; LineIndex
+ * turns them into the 1-based positions findings carry.
+ */
+import { parser } from '@lezer/python';
+import type { SyntaxNode, Tree } from '@lezer/common';
+import { LineIndex } from '../text.js';
+
+export type { SyntaxNode };
+
+export interface PyDoc {
+  path: string;
+  text: string;
+  tree: Tree;
+  lines: LineIndex;
+  /** Interesting nodes, collected in one pass, in document order. */
+  nodes: Map<string, SyntaxNode[]>;
+}
+
+const COLLECTED = new Set([
+  'CallExpression', 'FunctionDefinition', 'LambdaExpression', 'ClassDefinition', 'ImportStatement',
+  'AssignStatement', 'UpdateStatement', 'ForStatement', 'WhileStatement', 'ReturnStatement', 'Decorator',
+]);
+
+export function parsePython(path: string, text: string): PyDoc {
+  const tree = parser.parse(text);
+  const nodes = new Map<string, SyntaxNode[]>();
+  for (const name of COLLECTED) nodes.set(name, []);
+  tree.iterate({
+    enter(ref) {
+      if (COLLECTED.has(ref.name)) nodes.get(ref.name)!.push(ref.node);
+    },
+  });
+  return { path, text, tree, lines: new LineIndex(text), nodes };
+}
+
+export function all(doc: PyDoc, name: string): SyntaxNode[] {
+  return doc.nodes.get(name) ?? [];
+}
+
+export function src(doc: PyDoc, node: SyntaxNode): string {
+  return doc.text.slice(node.from, node.to);
+}
+
+export function children(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+/** Punctuation and keywords carry their own text as node name; everything else is a real node. */
+export function isToken(node: SyntaxNode): boolean {
+  return /^[^A-Za-z]/.test(node.name) || /^[a-z]/.test(node.name);
+}
+
+export function isWithin(node: SyntaxNode, outer: SyntaxNode): boolean {
+  return node.from >= outer.from && node.to <= outer.to;
+}
+
+export function ancestor(node: SyntaxNode, names: readonly string[]): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) if (names.includes(p.name)) return p;
+  return null;
+}
+
+/** The function (or lambda) whose body holds `node`, or null at module level. */
+export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  return ancestor(node, ['FunctionDefinition', 'LambdaExpression']);
+}
+
+export interface Arg {
+  name: string | null;
+  value: SyntaxNode;
+  star: boolean;
+}
+
+export function callee(call: SyntaxNode): SyntaxNode | null {
+  return call.firstChild;
+}
+
+/** Splits a call's ArgList into positional and keyword arguments. */
+export function callArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
+  const list = call.getChild('ArgList');
+  if (!list) return [];
+  const args: Arg[] = [];
+  let pendingName: string | null = null;
+  let star = false;
+  const kids = children(list);
+  for (let i = 0; i < kids.length; i++) {
+    const kid = kids[i];
+    if (kid.name === '*' || kid.name === '**') { star = true; continue; }
+    if (isToken(kid) && kid.name !== 'ArithOp') continue;
+    if (kid.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp') {
+      pendingName = src(doc, kid);
+      i++;
+      continue;
+    }
+    args.push({ name: pendingName, value: kid, star });
+    pendingName = null;
+    star = false;
+  }
+  return args;
+}
+
+export function positional(doc: PyDoc, call: SyntaxNode, index: number): SyntaxNode | null {
+  return callArgs(doc, call).filter((a) => a.name === null && !a.star)[index]?.value ?? null;
+}
+
+export function keyword(doc: PyDoc, call: SyntaxNode, name: string): SyntaxNode | null {
+  return callArgs(doc, call).find((a) => a.name === name)?.value ?? null;
+}
+
+/** Names bound by an assignment target (`a`, `a, b`, `(a,)`, `[a, b]`). */
+export function targetNames(doc: PyDoc, assign: SyntaxNode): string[] {
+  const names: string[] = [];
+  for (const kid of children(assign)) {
+    if (kid.name === 'AssignOp') break;
+    collectNames(doc, kid, names);
+  }
+  return names;
+}
+
+function collectNames(doc: PyDoc, node: SyntaxNode, out: string[]): void {
+  if (node.name === 'VariableName') out.push(src(doc, node));
+  else if (node.name === 'TupleExpression' || node.name === 'ArrayExpression') {
+    for (const kid of children(node)) collectNames(doc, kid, out);
+  }
+}
+
+/** The right-hand side of a simple assignment (the last child after the final `=`). */
+export function assignedValue(assign: SyntaxNode): SyntaxNode | null {
+  const kids = children(assign);
+  const lastOp = kids.map((k) => k.name).lastIndexOf('AssignOp');
+  return lastOp >= 0 ? kids[lastOp + 1] ?? null : null;
+}
+
+/** Every VariableName read inside `node` (including `node` itself). */
+export function namesIn(doc: PyDoc, node: SyntaxNode): Set<string> {
+  const out = new Set<string>();
+  const cursor = node.cursor();
+  const end = node.to;
+  do {
+    if (cursor.from >= end) break;
+    if (cursor.name === 'VariableName') out.add(doc.text.slice(cursor.from, cursor.to));
+  } while (cursor.next());
+  return out;
+}
+
+/** Calls of `name` are in a loop body between `node` and `stop` (exclusive). */
+export function loopAncestor(node: SyntaxNode, stop: SyntaxNode | null): SyntaxNode | null {
+  for (let p = node.parent; p && p !== stop; p = p.parent) {
+    if (p.name === 'ForStatement' || p.name === 'WhileStatement') return p;
+  }
+  return null;
+}
+
+/** Python expressions that can be copied into generated code without changing evaluation. */
+export function isPure(node: SyntaxNode): boolean {
+  switch (node.name) {
+    case 'VariableName': case 'Number': case 'String': case 'Boolean': case 'None':
+      return true;
+    case 'MemberExpression':
+      return !node.getChild('[') && node.firstChild !== null && isPure(node.firstChild);
+    default:
+      return false;
+  }
+}
+
+/** lezer hands out fresh node objects: compare by position and type, not identity. */
+export function sameNode(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  return !!a && !!b && a.from === b.from && a.to === b.to && a.name === b.name;
+}

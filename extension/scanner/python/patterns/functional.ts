@@ -1,0 +1,69 @@
+/**
+ * JAX and torch.func: a reverse-mode transform (grad, jacrev, vjp, …) applied to
+ * a function that itself runs a reverse-mode gradient.
+ */
+import type { Finding, PatternId } from '../../findings.js';
+import { all, callArgs, type SyntaxNode } from '../parse.js';
+import type { PyContext } from '../context.js';
+import { findBlockers } from '../blockers.js';
+import { Transforms, type Framework, type Site } from '../transforms.js';
+import { rewriteJacrevJacrev, rewriteLambdaHvp, rewriteUnrolledJax, rewriteVjpOfGrad } from '../../rewrite/functional.js';
+
+type Shape = 'hvp' | 'jacrev-jacrev' | 'grad-of-grad' | 'unrolled-inner-loop' | 'optax-in-differentiated-fn';
+
+function patternId(fw: Framework, shape: Shape): PatternId {
+  if (fw === 'jax') return `jax-${shape}` as PatternId;
+  return (shape === 'optax-in-differentiated-fn' ? 'torch-func-grad-of-grad' : `torch-func-${shape}`) as PatternId;
+}
+
+export function findFunctional(ctx: PyContext): Finding[] {
+  const transforms = new Transforms(ctx);
+  const out = new Map<string, Finding>();
+  const add = (f: Finding) => {
+    const key = `${f.pattern}:${f.line}:${f.column}`;
+    if (!out.has(key)) out.set(key, f);
+  };
+  for (const outer of all(ctx.doc, 'CallExpression')) {
+    const fw = transforms.reverseFramework(outer);
+    const fnArg = callArgs(ctx.doc, outer)[0];
+    if (!fw || !fnArg || fnArg.name !== null) continue;
+    const resolved = transforms.resolve(fnArg.value);
+    if (resolved.transform) {
+      add(nestedTransform(ctx, fw, outer, resolved.transform));
+      continue;
+    }
+    if (!resolved.fn) continue;
+    const sites = transforms.sites(resolved.fn);
+    if (sites.length === 0) continue;
+    const hvp = fnArg.value.name === 'LambdaExpression' ? rewriteLambdaHvp(ctx, fw, outer, fnArg.value) : null;
+    if (hvp) {
+      add(ctx.finding(outer, patternId(fw, 'hvp'), [], hvp));
+    } else if (sites.some((s) => s.kind === 'optax')) {
+      add(ctx.finding(outer, patternId(fw, 'optax-in-differentiated-fn'), [], []));
+    } else if (sites.some((s) => s.inLoop)) {
+      add(unrolled(ctx, fw, sites.filter((s) => s.inLoop && s.kind === 'grad')));
+    } else {
+      add(ctx.finding(outer, patternId(fw, 'grad-of-grad'), [], []));
+    }
+  }
+  return [...out.values()];
+}
+
+/** jacrev(jacrev(f)), grad(grad(f)), vjp(grad(f), x): the inner transform is applied directly. */
+function nestedTransform(ctx: PyContext, fw: Framework, outer: SyntaxNode, inner: SyntaxNode): Finding {
+  const vjp = rewriteVjpOfGrad(ctx, fw, outer, inner);
+  if (vjp) return ctx.finding(outer, patternId(fw, 'hvp'), [], vjp);
+  return ctx.finding(outer, patternId(fw, 'jacrev-jacrev'), [], rewriteJacrevJacrev(ctx, fw, outer, inner),
+    'the outer transform is vjp/value_and_grad or passes options that jacfwd does not share');
+}
+
+/** The meta-gradient flows through an inner loop: reported at the inner gradient. */
+function unrolled(ctx: PyContext, fw: Framework, sites: Site[]): Finding {
+  const site = sites[0];
+  const lossFns = sites.map((s) => s.transform && ctx.functions.get(ctx.text(callArgs(ctx.doc, s.transform)[0]?.value ?? s.transform)))
+    .filter((f): f is SyntaxNode => !!f);
+  const blockers = findBlockers(ctx, lossFns, []);
+  const edits = fw === 'jax' ? rewriteUnrolledJax(ctx, sites) : [];
+  const whyNot = fw === 'jax' ? 'the inner gradient is not jax.grad(f) of a named function f' : 'torch.func inner loops are left to MixFlowInnerGrad by hand';
+  return ctx.finding(site.node, patternId(fw, 'unrolled-inner-loop'), blockers, edits, whyNot);
+}

@@ -1,0 +1,164 @@
+/**
+ * PyTorch `autograd.grad(..., create_graph=True)` / `.backward(create_graph=True)`
+ * whose result is differentiated again: HVPs, the dummy-cotangent JVP trick,
+ * unrolled inner loops and other double backward.
+ */
+import type { Finding, PatternId } from '../../findings.js';
+import {
+  all, assignedValue, isWithin, sameNode, keyword, loopAncestor, namesIn, positional, src, targetNames,
+  type SyntaxNode,
+} from '../parse.js';
+import type { PyContext } from '../context.js';
+import { findBlockers } from '../blockers.js';
+import { hvpVector, rewriteHvp, rewriteInnerGrad } from '../../rewrite/torch-create-graph.js';
+
+export interface Origin {
+  call: SyntaxNode;
+  /** Enclosing function, or the module. */
+  scope: SyntaxNode;
+  kind: 'grad' | 'backward';
+  /** Names bound to the (differentiable) gradient. */
+  bound: string[];
+}
+
+const GRAD = 'torch.autograd.grad';
+
+function isBackward(ctx: PyContext, call: SyntaxNode): boolean {
+  const callee = call.firstChild;
+  if (ctx.names.calleeName(call) === 'torch.autograd.backward') return true;
+  return callee?.name === 'MemberExpression' && callee.lastChild?.name === 'PropertyName' && ctx.text(callee.lastChild) === 'backward';
+}
+
+function createsGraph(ctx: PyContext, call: SyntaxNode): boolean {
+  const flag = keyword(ctx.doc, call, 'create_graph') ?? positional(ctx.doc, call, 4);
+  return flag !== null && ctx.text(flag) !== 'False';
+}
+
+/** The expression a diff call differentiates (`outputs` of grad, receiver of .backward()). */
+function differentiated(ctx: PyContext, call: SyntaxNode): SyntaxNode | null {
+  if (ctx.names.calleeName(call) === GRAD) return positional(ctx.doc, call, 0) ?? keyword(ctx.doc, call, 'outputs');
+  if (ctx.names.calleeName(call) === 'torch.autograd.backward') return positional(ctx.doc, call, 0) ?? keyword(ctx.doc, call, 'tensors');
+  return call.firstChild?.firstChild ?? null;
+}
+
+function scopeOf(ctx: PyContext, node: SyntaxNode): SyntaxNode {
+  for (let p = node.parent; p; p = p.parent) if (p.name === 'FunctionDefinition') return p;
+  return ctx.doc.tree.topNode;
+}
+
+/** Names the call's result is assigned to, looking through `[0]`. */
+function boundNames(ctx: PyContext, call: SyntaxNode): string[] {
+  let node = call;
+  while (node.parent?.name === 'MemberExpression' && sameNode(node.parent.firstChild, node)) node = node.parent;
+  const assign = node.parent;
+  return assign?.name === 'AssignStatement' && sameNode(assignedValue(assign), node) ? targetNames(ctx.doc, assign) : [];
+}
+
+/** Names whose values depend on `seeds` (or on calls of `producers`) inside `scope`. */
+function taint(ctx: PyContext, scope: SyntaxNode, seeds: string[], producers: Set<string>): Set<string> {
+  const tainted = new Set(seeds);
+  const dependsOnTaint = (node: SyntaxNode) => [...namesIn(ctx.doc, node)].some((n) => tainted.has(n) || producers.has(n));
+  for (let round = 0; round < 2; round++) {
+    for (const assign of all(ctx.doc, 'AssignStatement')) {
+      const value = assignedValue(assign);
+      if (value && isWithin(assign, scope) && dependsOnTaint(value)) for (const t of targetNames(ctx.doc, assign)) tainted.add(t);
+    }
+    // In-place updates (`w -= lr * g`, `w.sub_(lr * g)`) make the receiver depend on the gradient.
+    for (const update of all(ctx.doc, 'UpdateStatement')) {
+      if (isWithin(update, scope) && update.lastChild && dependsOnTaint(update.lastChild)) for (const n of namesIn(ctx.doc, update.firstChild!)) tainted.add(n);
+    }
+    for (const call of all(ctx.doc, 'CallExpression')) {
+      const callee = call.firstChild;
+      const receiver = callee?.name === 'MemberExpression' && /_$/.test(ctx.text(callee.lastChild!)) ? callee.firstChild : null;
+      if (receiver?.name === 'VariableName' && isWithin(call, scope) && dependsOnTaint(call.getChild('ArgList') ?? call)) tainted.add(ctx.text(receiver));
+    }
+    for (const loop of all(ctx.doc, 'ForStatement')) {
+      const iter = loop.getChild('in')?.nextSibling;
+      if (!iter || !isWithin(loop, scope) || !dependsOnTaint(iter)) continue;
+      for (let k = loop.firstChild?.nextSibling; k && k.name !== 'in'; k = k.nextSibling) {
+        for (const n of namesIn(ctx.doc, k)) tainted.add(n);
+      }
+    }
+  }
+  return tainted;
+}
+
+function after(a: SyntaxNode, b: SyntaxNode, scope: SyntaxNode): boolean {
+  if (b.from >= a.to) return true;
+  const loop = loopAncestor(a, scope);
+  return loop !== null && isWithin(b, loop);
+}
+
+export function findCreateGraph(ctx: PyContext): Finding[] {
+  const diffCalls = all(ctx.doc, 'CallExpression').filter((c) => ctx.names.calleeName(c) === GRAD || isBackward(ctx, c));
+  const origins: Origin[] = diffCalls.filter((c) => createsGraph(ctx, c)).map((call) => ({
+    call,
+    scope: scopeOf(ctx, call),
+    kind: isBackward(ctx, call) ? 'backward' : 'grad',
+    bound: boundNames(ctx, call),
+  }));
+  const originCalls = new Set(origins.map((o) => o.call));
+  const secondDiff = new Map<Origin, SyntaxNode>();
+
+  // Within the origin's own function.
+  const producers = new Map<string, Origin[]>();
+  for (const origin of origins) {
+    const tainted = taint(ctx, origin.scope, origin.bound, new Set());
+    const hit = diffCalls.find((d) => !originCalls.has(d) && isWithin(d, origin.scope) && after(origin.call, d, origin.scope) &&
+      (origin.kind === 'backward' || [...namesIn(ctx.doc, differentiated(ctx, d) ?? d)].some((n) => tainted.has(n))));
+    if (hit) secondDiff.set(origin, hit);
+    else if (origin.scope.name === 'FunctionDefinition' && returnsTainted(ctx, origin.scope, tainted)) {
+      const name = src(ctx.doc, origin.scope.getChild('VariableName')!);
+      producers.set(name, [...(producers.get(name) ?? []), origin]);
+    }
+  }
+  // Across functions: an outer grad of something computed by a function that returns the graph.
+  if (producers.size > 0) {
+    const tainted = taint(ctx, ctx.doc.tree.topNode, [], new Set(producers.keys()));
+    for (const d of diffCalls) {
+      const names = namesIn(ctx.doc, differentiated(ctx, d) ?? d);
+      for (const [name, list] of producers) {
+        if (names.has(name) || [...names].some((n) => tainted.has(n))) for (const o of list) if (!secondDiff.has(o)) secondDiff.set(o, d);
+      }
+    }
+  }
+  return [...secondDiff].map(([origin, diff]) => classify(ctx, origin, diff));
+}
+
+function returnsTainted(ctx: PyContext, fn: SyntaxNode, tainted: Set<string>): boolean {
+  return all(ctx.doc, 'ReturnStatement').some((r) => isWithin(r, fn) && [...namesIn(ctx.doc, r)].some((n) => tainted.has(n)));
+}
+
+function inputNames(ctx: PyContext, call: SyntaxNode): string[] {
+  const inputs = positional(ctx.doc, call, 1) ?? keyword(ctx.doc, call, 'inputs');
+  return inputs ? [...namesIn(ctx.doc, inputs)] : [];
+}
+
+function classify(ctx: PyContext, origin: Origin, diff: SyntaxNode): Finding {
+  const call = origin.call;
+  if (origin.kind === 'backward') {
+    return ctx.finding(call, 'torch-backward-create-graph', [], []);
+  }
+  const wrt = inputNames(ctx, call);
+  const cotangent = positional(ctx.doc, call, 2) ?? keyword(ctx.doc, call, 'grad_outputs');
+  const diffInputs = ctx.names.calleeName(diff) === GRAD ? inputNames(ctx, diff) : [];
+  if (cotangent?.name === 'VariableName' && diffInputs.includes(ctx.text(cotangent))) {
+    return ctx.finding(call, 'torch-double-backward-jvp', [], [], 'read the JVP with torch.func.jvp(f, (x,), (v,)) instead');
+  }
+  const blockers = findBlockers(ctx, [origin.scope], wrt);
+  if (hvpVector(ctx, origin, diff) !== null) {
+    const edits = rewriteHvp(ctx, origin, diff);
+    return ctx.finding(call, 'torch-create-graph-hvp', blockers, edits, 'the loss is not a call of a named function on the differentiated inputs');
+  }
+  // An update `w_next = w - lr * g` mixes the differentiated inputs with their gradient.
+  const updatesInputs = all(ctx.doc, 'AssignStatement').some((a) => {
+    const names = isWithin(a, origin.scope) ? namesIn(ctx.doc, assignedValue(a) ?? a) : new Set<string>();
+    return wrt.some((n) => names.has(n)) && origin.bound.some((n) => names.has(n));
+  });
+  const pattern: PatternId = loopAncestor(call, origin.scope) || updatesInputs ? 'torch-unrolled-inner-loop' : 'torch-create-graph-double-backward';
+  if (pattern !== 'torch-unrolled-inner-loop') return ctx.finding(call, pattern, blockers, []);
+  const rewrite = rewriteInnerGrad(ctx, origin);
+  const allBlockers = rewrite.lossFn ? findBlockers(ctx, [origin.scope, rewrite.lossFn], wrt) : blockers;
+  return ctx.finding(call, pattern, allBlockers, rewrite.edits, rewrite.whyNot);
+}
+

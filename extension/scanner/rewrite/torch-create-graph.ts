@@ -1,0 +1,117 @@
+/**
+ * Exact rewrites of `autograd.grad(..., create_graph=True)` sites: HVPs become
+ * torch.func.jvp of torch.func.grad; unrolled inner gradients go through the
+ * MixFlowInnerGrad helper. Both need the loss as a call `f(a, b, …)` of a
+ * named function on plain arguments, so the gradient can be re-expressed as a
+ * function of the differentiated inputs.
+ */
+import type { TextEdit } from '../findings.js';
+import type { PyContext } from '../python/context.js';
+import { assignedValue, callArgs, children, isPure, keyword, positional, targetNames, type SyntaxNode } from '../python/parse.js';
+import type { Origin } from '../python/patterns/torch-create-graph.js';
+import { dotPartner } from '../python/dot-forms.js';
+import { ensureImport, insertHelper } from './python-insert.js';
+import { TORCH_HELPER, TORCH_HELPER_NAME } from './helpers.js';
+
+const GRAD = 'torch.autograd.grad';
+
+interface LossCall { fn: SyntaxNode; args: SyntaxNode[] }
+
+/** `loss = f(a, b)` (or `f(a, b)` inline) for the loss an origin differentiates. */
+function lossCall(ctx: PyContext, origin: Origin): LossCall | null {
+  let outputs = positional(ctx.doc, origin.call, 0);
+  let assignedAt = origin.call.from;
+  if (outputs?.name === 'VariableName') {
+    const assign = ctx.lastAssignment(ctx.text(outputs), origin.call.from, origin.scope);
+    outputs = assign && targetNames(ctx.doc, assign).length === 1 ? assignedValue(assign) : null;
+    assignedAt = assign?.from ?? 0;
+  }
+  if (outputs?.name !== 'CallExpression' || !outputs.firstChild || !isPure(outputs.firstChild)) return null;
+  const args = callArgs(ctx.doc, outputs);
+  if (args.some((a) => a.name !== null || a.star || !isPure(a.value))) return null;
+  // The arguments must still hold the values the loss was computed from.
+  const stale = args.some((a) => a.value.name === 'VariableName' &&
+    (ctx.lastAssignment(ctx.text(a.value), origin.call.from, origin.scope)?.from ?? -1) > assignedAt);
+  return stale ? null : { fn: outputs.firstChild, args: args.map((a) => a.value) };
+}
+
+/** Positions of the differentiated inputs among the loss call's arguments. */
+function argnums(ctx: PyContext, origin: Origin, loss: LossCall): number[] | null {
+  const inputs = positional(ctx.doc, origin.call, 1);
+  if (!inputs) return null;
+  const names = inputs.name === 'VariableName' ? [inputs]
+    : inputs.name === 'TupleExpression' || inputs.name === 'ArrayExpression' ? children(inputs).filter((k) => k.name !== ',' && k.name !== '(' && k.name !== ')' && k.name !== '[' && k.name !== ']') : [];
+  if (names.length === 0 || names.some((n) => n.name !== 'VariableName')) return null;
+  const argTexts = loss.args.map((a) => ctx.text(a));
+  const nums = names.map((n) => argTexts.indexOf(ctx.text(n)));
+  return nums.includes(-1) ? null : nums;
+}
+
+/** The vector v of an HVP written as grad(g·v, x) / grad(g, x, v), or null. */
+export function hvpVector(ctx: PyContext, origin: Origin, diff: SyntaxNode): SyntaxNode | null {
+  if (origin.bound.length !== 1 || ctx.names.calleeName(diff) !== GRAD) return null;
+  const sameInputs = ctx.text(positional(ctx.doc, diff, 1) ?? diff) === ctx.text(positional(ctx.doc, origin.call, 1) ?? origin.call);
+  const outputs = positional(ctx.doc, diff, 0);
+  if (!sameInputs || !outputs) return null;
+  const g = origin.bound[0];
+  const isG = (n: SyntaxNode | null) => n?.name === 'VariableName' && ctx.text(n) === g;
+  const vector = isG(outputs) ? positional(ctx.doc, diff, 2) ?? keyword(ctx.doc, diff, 'grad_outputs') : dotPartner(ctx, outputs, isG);
+  return vector && isPure(vector) && ctx.text(vector) !== g ? vector : null;
+}
+
+/** `torch.func.grad(f)` as a function of the argument at `index` only. */
+function gradOf(ctx: PyContext, loss: LossCall, index: number): string {
+  const f = ctx.text(loss.fn);
+  if (loss.args.length === 1) return `torch.func.grad(${f})`;
+  const args = loss.args.map((a, i) => (i === index ? 'mixflow_x' : ctx.text(a))).join(', ');
+  return `lambda mixflow_x: torch.func.grad(${f}, argnums=${index})(${args})`;
+}
+
+export function rewriteHvp(ctx: PyContext, origin: Origin, diff: SyntaxNode): TextEdit[] {
+  const loss = lossCall(ctx, origin);
+  const nums = loss && argnums(ctx, origin, loss);
+  const v = hvpVector(ctx, origin, diff);
+  if (!loss || !nums || nums.length !== 1 || !v) return [];
+  const x = ctx.text(loss.args[nums[0]]);
+  const jvp = `(torch.func.jvp(${gradOf(ctx, loss, nums[0])}, (${x},), (${ctx.text(v)},))[1],)`;
+  return [...ensureImport(ctx, 'torch'), ctx.edit(diff.from, diff.to, jvp), ...dropCreateGraph(ctx, origin, diff)];
+}
+
+/** Once the HVP no longer needs it, the first gradient need not build a graph. */
+function dropCreateGraph(ctx: PyContext, origin: Origin, diff: SyntaxNode): TextEdit[] {
+  const uses = countReads(ctx, origin.scope, origin.bound[0]);
+  const usesInDiff = countReads(ctx, diff, origin.bound[0]);
+  const flag = keyword(ctx.doc, origin.call, 'create_graph');
+  const comma = flag?.prevSibling?.prevSibling?.prevSibling;
+  if (uses !== usesInDiff + 1 || !flag || comma?.name !== ',') return [];
+  return [ctx.edit(comma.from, flag.to, '')];
+}
+
+function countReads(ctx: PyContext, node: SyntaxNode, name: string): number {
+  let count = 0;
+  const cursor = node.cursor();
+  do {
+    if (cursor.from >= node.to) break;
+    if (cursor.name === 'VariableName' && ctx.doc.text.slice(cursor.from, cursor.to) === name) count++;
+  } while (cursor.next());
+  return count;
+}
+
+export interface InnerGradRewrite { edits: TextEdit[]; lossFn: SyntaxNode | null; whyNot: string }
+
+export function rewriteInnerGrad(ctx: PyContext, origin: Origin): InnerGradRewrite {
+  const extra = callArgs(ctx.doc, origin.call).filter((a) => (a.name === null ? false : !['create_graph', 'retain_graph'].includes(a.name)));
+  const positionals = callArgs(ctx.doc, origin.call).filter((a) => a.name === null);
+  if (extra.length > 0 || positionals.length !== 2) {
+    return { edits: [], lossFn: null, whyNot: 'the inner grad call passes arguments other than outputs, inputs, create_graph and retain_graph' };
+  }
+  const loss = lossCall(ctx, origin);
+  const nums = loss && argnums(ctx, origin, loss);
+  if (!loss || !nums) {
+    return { edits: [], lossFn: null, whyNot: 'the inner loss is not a call f(...) of a function on plain arguments that include the differentiated inputs' };
+  }
+  const args = loss.args.map((a) => ctx.text(a));
+  const call = `${TORCH_HELPER_NAME}(${ctx.text(loss.fn)}, (${args.join(', ')},), (${nums.join(', ')},))`;
+  const lossFn = ctx.functions.get(ctx.text(loss.fn)) ?? null;
+  return { edits: [...insertHelper(ctx, 'torch', TORCH_HELPER), ctx.edit(origin.call.from, origin.call.to, call)], lossFn, whyNot: '' };
+}
