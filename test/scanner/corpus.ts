@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'scanner');
+export const CORPUS = join(__dirname, '..', 'fixtures', 'scanner');
 
 export interface Expectation { line: number; pattern: string; status: string }
 

@@ -3,7 +3,7 @@
  * missing or the inner step is not a pure function of its inputs.
  */
 import type { Blocker, BlockerId } from '../findings.js';
-import { all, children, isWithin, namesIn, type SyntaxNode } from './parse.js';
+import { all, children, namesIn, within, type SyntaxNode } from './parse.js';
 import type { PyContext } from './context.js';
 
 const FUSED_ATTENTION = [
@@ -31,8 +31,13 @@ export function involvedFunctions(ctx: PyContext, roots: SyntaxNode[]): SyntaxNo
 }
 
 /** Classes deriving from torch.autograd.Function that define no `jvp` staticmethod. */
+const customFunctionsCache = new WeakMap<PyContext, Set<string>>();
+
 function customFunctionsWithoutJvp(ctx: PyContext): Set<string> {
+  const known = customFunctionsCache.get(ctx);
+  if (known) return known;
   const out = new Set<string>();
+  customFunctionsCache.set(ctx, out);
   for (const cls of all(ctx.doc, 'ClassDefinition')) {
     const bases = cls.getChild('ArgList');
     const isFunction = bases && children(bases).some((b) => ctx.names.qualify(b) === 'torch.autograd.Function');
@@ -64,11 +69,10 @@ function blocker(ctx: PyContext, id: BlockerId, node: SyntaxNode, message: strin
  */
 export function findBlockers(ctx: PyContext, roots: SyntaxNode[], params: string[]): Blocker[] {
   const fns = involvedFunctions(ctx, roots);
-  const inside = (node: SyntaxNode) => fns.some((fn) => isWithin(node, fn));
+  const inScope = (name: string) => fns.flatMap((fn) => within(ctx.doc, name, fn));
   const out: Blocker[] = [];
   const customFns = customFunctionsWithoutJvp(ctx);
-  for (const call of all(ctx.doc, 'CallExpression')) {
-    if (!inside(call)) continue;
+  for (const call of inScope('CallExpression')) {
     const name = ctx.names.calleeName(call) ?? '';
     const [head, method] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)];
     if (method === 'apply' && customFns.has(head)) {
@@ -96,9 +100,9 @@ export function findBlockers(ctx: PyContext, roots: SyntaxNode[], params: string
       out.push(blocker(ctx, 'custom-vjp-in-inner-loss', fn, 'jax.custom_vjp function inside the inner loss has no forward-mode rule'));
     }
   }
-  for (const update of all(ctx.doc, 'UpdateStatement')) {
+  for (const update of inScope('UpdateStatement')) {
     const target = update.firstChild;
-    if (!inside(update) || !target) continue;
+    if (!target) continue;
     const hit = [...namesIn(ctx.doc, target)].find((n) => params.includes(n));
     if (hit) out.push(blocker(ctx, 'in-place-parameter-update', update, `in-place update of differentiated parameter ${hit}`));
   }

@@ -4,7 +4,7 @@
  */
 import type { Blocker, Finding, PatternId, TextEdit } from '../findings.js';
 import { TEXTS } from '../explanations.js';
-import { all, assignedValue, children, src, targetNames, type PyDoc, type SyntaxNode } from './parse.js';
+import { all, assignedValue, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
 import { Names } from './names.js';
 
 export class PyContext {
@@ -56,9 +56,8 @@ export class PyContext {
   /** The most recent assignment to `name` before `offset` inside `scope`. */
   lastAssignment(name: string, offset: number, scope: SyntaxNode | null): SyntaxNode | null {
     let found: SyntaxNode | null = null;
-    for (const assign of all(this.doc, 'AssignStatement')) {
+    for (const assign of scope ? within(this.doc, 'AssignStatement', scope) : all(this.doc, 'AssignStatement')) {
       if (assign.from >= offset) break;
-      if (scope && (assign.from < scope.from || assign.to > scope.to)) continue;
       if (targetNames(this.doc, assign).includes(name)) found = assign;
     }
     return found;

@@ -49,9 +49,17 @@ export class Names {
     return null;
   }
 
-  /** Qualified name of what a call calls. */
+  private readonly callees = new Map<number, string | null>();
+
+  /** Qualified name of what a call calls (cached: every pattern asks for every call). */
   calleeName(call: SyntaxNode): string | null {
-    return this.qualify(call.firstChild);
+    let name = this.callees.get(call.from);
+    if (name === undefined) {
+      // Nested calls such as `f(x)(y)` share a start offset; only cache plain callees.
+      name = this.qualify(call.firstChild);
+      if (call.firstChild?.name !== 'CallExpression') this.callees.set(call.from, name);
+    }
+    return name;
   }
 
   private addImport(stmt: SyntaxNode): void {

@@ -16,6 +16,8 @@ export interface PyDoc {
   lines: LineIndex;
   /** Interesting nodes, collected in one pass, in document order. */
   nodes: Map<string, SyntaxNode[]>;
+  /** Every VariableName occurrence, in document order (cheaper than walking subtrees). */
+  variables: { from: number; text: string }[];
 }
 
 const COLLECTED = new Set([
@@ -26,17 +28,27 @@ const COLLECTED = new Set([
 export function parsePython(path: string, text: string): PyDoc {
   const tree = parser.parse(text);
   const nodes = new Map<string, SyntaxNode[]>();
+  const variables: PyDoc['variables'] = [];
   for (const name of COLLECTED) nodes.set(name, []);
   tree.iterate({
     enter(ref) {
-      if (COLLECTED.has(ref.name)) nodes.get(ref.name)!.push(ref.node);
+      if (ref.name === 'VariableName') variables.push({ from: ref.from, text: text.slice(ref.from, ref.to) });
+      else if (COLLECTED.has(ref.name)) nodes.get(ref.name)!.push(ref.node);
     },
   });
-  return { path, text, tree, lines: new LineIndex(text), nodes };
+  return { path, text, tree, lines: new LineIndex(text), nodes, variables };
 }
 
 export function all(doc: PyDoc, name: string): SyntaxNode[] {
   return doc.nodes.get(name) ?? [];
+}
+
+/** Nodes of one type inside `scope`, found by binary search (nodes are in document order). */
+export function within(doc: PyDoc, name: string, scope: SyntaxNode): SyntaxNode[] {
+  const list = all(doc, name);
+  const out: SyntaxNode[] = [];
+  for (let i = firstFrom(list, scope.from); i < list.length && list[i].from < scope.to; i++) if (list[i].to <= scope.to) out.push(list[i]);
+  return out;
 }
 
 export function src(doc: PyDoc, node: SyntaxNode): string {
@@ -51,7 +63,7 @@ export function children(node: SyntaxNode): SyntaxNode[] {
 
 /** Punctuation and keywords carry their own text as node name; everything else is a real node. */
 export function isToken(node: SyntaxNode): boolean {
-  return /^[^A-Za-z]/.test(node.name) || /^[a-z]/.test(node.name);
+  return !/^[A-Z]/.test(node.name);
 }
 
 export function isWithin(node: SyntaxNode, outer: SyntaxNode): boolean {
@@ -78,8 +90,19 @@ export function callee(call: SyntaxNode): SyntaxNode | null {
   return call.firstChild;
 }
 
-/** Splits a call's ArgList into positional and keyword arguments. */
+const argsCache = new WeakMap<PyDoc, Map<string, Arg[]>>();
+
+/** Splits a call's ArgList into positional and keyword arguments (cached per call). */
 export function callArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
+  let cache = argsCache.get(doc);
+  if (!cache) argsCache.set(doc, (cache = new Map()));
+  const key = `${call.from}:${call.to}`;
+  let args = cache.get(key);
+  if (!args) cache.set(key, (args = splitArgs(doc, call)));
+  return args;
+}
+
+function splitArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
   const list = call.getChild('ArgList');
   if (!list) return [];
   const args: Arg[] = [];
@@ -89,7 +112,7 @@ export function callArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
   for (let i = 0; i < kids.length; i++) {
     const kid = kids[i];
     if (kid.name === '*' || kid.name === '**') { star = true; continue; }
-    if (isToken(kid) && kid.name !== 'ArithOp') continue;
+    if (isToken(kid)) continue;
     if (kid.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp') {
       pendingName = src(doc, kid);
       i++;
@@ -135,15 +158,32 @@ export function assignedValue(assign: SyntaxNode): SyntaxNode | null {
 }
 
 /** Every VariableName read inside `node` (including `node` itself). */
+/** Index of the first element of a document-ordered list starting at or after `offset`. */
+function firstFrom(list: readonly { from: number }[], offset: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].from < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Every VariableName read inside `node` (including `node` itself). */
 export function namesIn(doc: PyDoc, node: SyntaxNode): Set<string> {
   const out = new Set<string>();
-  const cursor = node.cursor();
-  const end = node.to;
-  do {
-    if (cursor.from >= end) break;
-    if (cursor.name === 'VariableName') out.add(doc.text.slice(cursor.from, cursor.to));
-  } while (cursor.next());
+  const vars = doc.variables;
+  for (let i = firstFrom(vars, node.from); i < vars.length && vars[i].from < node.to; i++) out.add(vars[i].text);
   return out;
+}
+
+/** How many times `name` occurs inside `node`. */
+export function countName(doc: PyDoc, node: SyntaxNode, name: string): number {
+  let count = 0;
+  const vars = doc.variables;
+  for (let i = firstFrom(vars, node.from); i < vars.length && vars[i].from < node.to; i++) if (vars[i].text === name) count++;
+  return count;
 }
 
 /** Calls of `name` are in a loop body between `node` and `stop` (exclusive). */

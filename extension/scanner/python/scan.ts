@@ -7,7 +7,11 @@ import { findTorchFunctional } from './patterns/torch-functional.js';
 import { findLibraries } from './patterns/libraries.js';
 import { findFunctional } from './patterns/functional.js';
 
+/** Every pattern needs one of these words; files without any are not parsed at all. */
+const TRIGGERS = /grad|hvp|vhp|hessian|jacrev|vjp|innerloop_ctx|MAML|MetaSGD|MetaAdam|MetaRMSProp|MetaOptimizer|adapt|create_graph/;
+
 export function scanPython(path: string, text: string): Finding[] {
+  if (!TRIGGERS.test(text)) return [];
   const ctx = new PyContext(parsePython(path, text));
   return [...findCreateGraph(ctx), ...findTorchFunctional(ctx), ...findLibraries(ctx), ...findFunctional(ctx)];
 }

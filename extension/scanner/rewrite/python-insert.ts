@@ -7,7 +7,17 @@ import type { PyContext } from '../python/context.js';
 import { children } from '../python/parse.js';
 
 /** Offset just after the last top-level import (or after the module docstring). */
+const insertionPoints = new WeakMap<PyContext, number>();
+
 export function afterImports(ctx: PyContext): number {
+  const known = insertionPoints.get(ctx);
+  if (known !== undefined) return known;
+  const at = findAfterImports(ctx);
+  insertionPoints.set(ctx, at);
+  return at;
+}
+
+function findAfterImports(ctx: PyContext): number {
   const top = ctx.doc.tree.topNode;
   let offset = 0;
   for (const stmt of children(top)) {

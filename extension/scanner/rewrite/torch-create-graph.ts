@@ -7,7 +7,7 @@
  */
 import type { TextEdit } from '../findings.js';
 import type { PyContext } from '../python/context.js';
-import { assignedValue, callArgs, children, isPure, keyword, positional, targetNames, type SyntaxNode } from '../python/parse.js';
+import { assignedValue, callArgs, children, countName, isPure, keyword, positional, targetNames, type SyntaxNode } from '../python/parse.js';
 import type { Origin } from '../python/patterns/torch-create-graph.js';
 import { dotPartner } from '../python/dot-forms.js';
 import { ensureImport, insertHelper } from './python-insert.js';
@@ -77,24 +77,26 @@ export function rewriteHvp(ctx: PyContext, origin: Origin, diff: SyntaxNode): Te
   return [...ensureImport(ctx, 'torch'), ctx.edit(diff.from, diff.to, jvp), ...dropCreateGraph(ctx, origin, diff)];
 }
 
+/** `grad(vjp, u, grad_outputs=v)` with `vjp = grad(f(x), x, u, create_graph=True)` -> `(jvp(f, (x,), (v,))[1],)` */
+export function rewriteDoubleBackwardJvp(ctx: PyContext, origin: Origin, diff: SyntaxNode): TextEdit[] {
+  const loss = lossCall(ctx, origin);
+  const nums = loss && argnums(ctx, origin, loss);
+  const v = positional(ctx.doc, diff, 2) ?? keyword(ctx.doc, diff, 'grad_outputs');
+  if (!loss || !nums || nums.length !== 1 || !v || !isPure(v) || callArgs(ctx.doc, diff).length !== 3) return [];
+  const f = ctx.text(loss.fn);
+  const fn = loss.args.length === 1 ? f : `lambda mixflow_x: ${f}(${loss.args.map((a, i) => (i === nums[0] ? 'mixflow_x' : ctx.text(a))).join(', ')})`;
+  const jvp = `(torch.func.jvp(${fn}, (${ctx.text(loss.args[nums[0]])},), (${ctx.text(v)},))[1],)`;
+  return [...ensureImport(ctx, 'torch'), ctx.edit(diff.from, diff.to, jvp), ...dropCreateGraph(ctx, origin, diff)];
+}
+
 /** Once the HVP no longer needs it, the first gradient need not build a graph. */
 function dropCreateGraph(ctx: PyContext, origin: Origin, diff: SyntaxNode): TextEdit[] {
-  const uses = countReads(ctx, origin.scope, origin.bound[0]);
-  const usesInDiff = countReads(ctx, diff, origin.bound[0]);
+  const uses = countName(ctx.doc, origin.scope, origin.bound[0]);
+  const usesInDiff = countName(ctx.doc, diff, origin.bound[0]);
   const flag = keyword(ctx.doc, origin.call, 'create_graph');
   const comma = flag?.prevSibling?.prevSibling?.prevSibling;
   if (uses !== usesInDiff + 1 || !flag || comma?.name !== ',') return [];
   return [ctx.edit(comma.from, flag.to, '')];
-}
-
-function countReads(ctx: PyContext, node: SyntaxNode, name: string): number {
-  let count = 0;
-  const cursor = node.cursor();
-  do {
-    if (cursor.from >= node.to) break;
-    if (cursor.name === 'VariableName' && ctx.doc.text.slice(cursor.from, cursor.to) === name) count++;
-  } while (cursor.next());
-  return count;
 }
 
 export interface InnerGradRewrite { edits: TextEdit[]; lossFn: SyntaxNode | null; whyNot: string }

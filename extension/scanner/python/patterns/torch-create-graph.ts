@@ -5,12 +5,12 @@
  */
 import type { Finding, PatternId } from '../../findings.js';
 import {
-  all, assignedValue, isWithin, sameNode, keyword, loopAncestor, namesIn, positional, src, targetNames,
+  all, assignedValue, isWithin, sameNode, within, keyword, loopAncestor, namesIn, positional, src, targetNames,
   type SyntaxNode,
 } from '../parse.js';
 import type { PyContext } from '../context.js';
 import { findBlockers } from '../blockers.js';
-import { hvpVector, rewriteHvp, rewriteInnerGrad } from '../../rewrite/torch-create-graph.js';
+import { hvpVector, rewriteDoubleBackwardJvp, rewriteHvp, rewriteInnerGrad } from '../../rewrite/torch-create-graph.js';
 
 export interface Origin {
   call: SyntaxNode;
@@ -59,22 +59,22 @@ function taint(ctx: PyContext, scope: SyntaxNode, seeds: string[], producers: Se
   const tainted = new Set(seeds);
   const dependsOnTaint = (node: SyntaxNode) => [...namesIn(ctx.doc, node)].some((n) => tainted.has(n) || producers.has(n));
   for (let round = 0; round < 2; round++) {
-    for (const assign of all(ctx.doc, 'AssignStatement')) {
+    for (const assign of within(ctx.doc, 'AssignStatement', scope)) {
       const value = assignedValue(assign);
-      if (value && isWithin(assign, scope) && dependsOnTaint(value)) for (const t of targetNames(ctx.doc, assign)) tainted.add(t);
+      if (value && dependsOnTaint(value)) for (const t of targetNames(ctx.doc, assign)) tainted.add(t);
     }
     // In-place updates (`w -= lr * g`, `w.sub_(lr * g)`) make the receiver depend on the gradient.
-    for (const update of all(ctx.doc, 'UpdateStatement')) {
-      if (isWithin(update, scope) && update.lastChild && dependsOnTaint(update.lastChild)) for (const n of namesIn(ctx.doc, update.firstChild!)) tainted.add(n);
+    for (const update of within(ctx.doc, 'UpdateStatement', scope)) {
+      if (update.lastChild && dependsOnTaint(update.lastChild)) for (const n of namesIn(ctx.doc, update.firstChild!)) tainted.add(n);
     }
-    for (const call of all(ctx.doc, 'CallExpression')) {
+    for (const call of within(ctx.doc, 'CallExpression', scope)) {
       const callee = call.firstChild;
       const receiver = callee?.name === 'MemberExpression' && /_$/.test(ctx.text(callee.lastChild!)) ? callee.firstChild : null;
-      if (receiver?.name === 'VariableName' && isWithin(call, scope) && dependsOnTaint(call.getChild('ArgList') ?? call)) tainted.add(ctx.text(receiver));
+      if (receiver?.name === 'VariableName' && dependsOnTaint(call.getChild('ArgList') ?? call)) tainted.add(ctx.text(receiver));
     }
-    for (const loop of all(ctx.doc, 'ForStatement')) {
+    for (const loop of within(ctx.doc, 'ForStatement', scope)) {
       const iter = loop.getChild('in')?.nextSibling;
-      if (!iter || !isWithin(loop, scope) || !dependsOnTaint(iter)) continue;
+      if (!iter || !dependsOnTaint(iter)) continue;
       for (let k = loop.firstChild?.nextSibling; k && k.name !== 'in'; k = k.nextSibling) {
         for (const n of namesIn(ctx.doc, k)) tainted.add(n);
       }
@@ -126,7 +126,7 @@ export function findCreateGraph(ctx: PyContext): Finding[] {
 }
 
 function returnsTainted(ctx: PyContext, fn: SyntaxNode, tainted: Set<string>): boolean {
-  return all(ctx.doc, 'ReturnStatement').some((r) => isWithin(r, fn) && [...namesIn(ctx.doc, r)].some((n) => tainted.has(n)));
+  return within(ctx.doc, 'ReturnStatement', fn).some((r) => [...namesIn(ctx.doc, r)].some((n) => tainted.has(n)));
 }
 
 function inputNames(ctx: PyContext, call: SyntaxNode): string[] {
@@ -143,7 +143,9 @@ function classify(ctx: PyContext, origin: Origin, diff: SyntaxNode): Finding {
   const cotangent = positional(ctx.doc, call, 2) ?? keyword(ctx.doc, call, 'grad_outputs');
   const diffInputs = ctx.names.calleeName(diff) === GRAD ? inputNames(ctx, diff) : [];
   if (cotangent?.name === 'VariableName' && diffInputs.includes(ctx.text(cotangent))) {
-    return ctx.finding(call, 'torch-double-backward-jvp', [], [], 'read the JVP with torch.func.jvp(f, (x,), (v,)) instead');
+    const blockers = findBlockers(ctx, [origin.scope], wrt);
+    return ctx.finding(call, 'torch-double-backward-jvp', blockers, rewriteDoubleBackwardJvp(ctx, origin, diff),
+      'the output is not a call f(...) of a function on plain arguments; read the JVP with torch.func.jvp(f, (x,), (v,))');
   }
   const blockers = findBlockers(ctx, [origin.scope], wrt);
   if (hvpVector(ctx, origin, diff) !== null) {
@@ -151,8 +153,8 @@ function classify(ctx: PyContext, origin: Origin, diff: SyntaxNode): Finding {
     return ctx.finding(call, 'torch-create-graph-hvp', blockers, edits, 'the loss is not a call of a named function on the differentiated inputs');
   }
   // An update `w_next = w - lr * g` mixes the differentiated inputs with their gradient.
-  const updatesInputs = all(ctx.doc, 'AssignStatement').some((a) => {
-    const names = isWithin(a, origin.scope) ? namesIn(ctx.doc, assignedValue(a) ?? a) : new Set<string>();
+  const updatesInputs = within(ctx.doc, 'AssignStatement', origin.scope).some((a) => {
+    const names = namesIn(ctx.doc, assignedValue(a) ?? a);
     return wrt.some((n) => names.has(n)) && origin.bound.some((n) => names.has(n));
   });
   const pattern: PatternId = loopAncestor(call, origin.scope) || updatesInputs ? 'torch-unrolled-inner-loop' : 'torch-create-graph-double-backward';
