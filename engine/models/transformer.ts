@@ -37,8 +37,9 @@ function attention(h: E.Tensor, p: NamedParams, prefix: string, heads: number): 
   const k = splitHeads(linear(h, p[`${prefix}.wk`]), heads);
   const v = splitHeads(linear(h, p[`${prefix}.wv`]), heads);
   const scores = E.matmul(q, k, false, true);
-  const causal = E.compare(E.iota([s, s], 0), E.iota([s, s], 1), 'ge');
-  const probs = E.softmax(E.select(causal, scores, -1e9));
+  // An additive mask: its VJP passes the cotangent straight through (a select would keep the mask).
+  const causal = E.select(E.compare(E.iota([s, s], 0), E.iota([s, s], 1), 'ge'), 0, -1e9);
+  const probs = E.softmax(E.add(scores, causal));
   return linear(mergeHeads(E.matmul(probs, v)), p[`${prefix}.wo`]);
 }
 

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { broadcastShapes, sameShape } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
+import { broadcastTo as broadcastKernel } from '../kernels/tfjs/fastPaths.js';
 import { broadcastTo as broadcastOp, sumToShape } from '../ops/shape.js';
 import { definePrimitive } from './types.js';
 
@@ -10,7 +10,7 @@ export const broadcastTo = definePrimitive<{ shape: number[] }>({
     if (!sameShape(broadcastShapes(x.shape, shape), shape)) throw new Error(`cannot broadcast to [${shape}]`);
     return { shape, dtype: x.dtype };
   },
-  tf: ([x], { shape }) => tf.broadcastTo(x, shape),
+  tf: ([x], { shape }) => broadcastKernel(x, shape),
   ref: ([x], { shape }) => ref.broadcastTo(x, shape),
   jvp: (_, [t], _out, { shape }) => t && broadcastOp(t, shape),
   vjp: (ct, [x]) => [sumToShape(ct, x.shape)],

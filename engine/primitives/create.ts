@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType } from '../core/dtype.js';
 import * as ref from '../kernels/ref/index.js';
+import { broadcastTo } from '../kernels/tfjs/fastPaths.js';
 import { noDerivative } from './rules.js';
 import { definePrimitive } from './types.js';
 
@@ -27,7 +28,7 @@ export const iota = definePrimitive<{ shape: number[]; axis: number }>({
   shape: (_, { shape }) => ({ shape, dtype: 'float32' }),
   tf: (_, { shape, axis }) => {
     const line = shape.map((d, i) => (i === axis ? d : 1));
-    return tf.broadcastTo(tf.reshape(tf.range(0, shape[axis], 1, 'float32'), line), shape);
+    return broadcastTo(tf.reshape(tf.range(0, shape[axis], 1, 'float32'), line), shape);
   },
   ref: (_, { shape, axis }) => ref.iota(shape, axis),
   ...noDerivative,

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../core/aval.js';
 import * as ref from '../kernels/ref/index.js';
+import { matMul } from '../kernels/tfjs/fastPaths.js';
 import { matmul as mm } from '../ops/linalg.js';
 import { sumTangents } from './rules.js';
 import { definePrimitive } from './types.js';
@@ -24,7 +24,7 @@ function matmulShape([a, b]: readonly Aval[], { transposeA, transposeB }: Matmul
 export const matmul = definePrimitive<MatmulParams>({
   name: 'matmul',
   shape: matmulShape,
-  tf: ([a, b], { transposeA, transposeB }) => tf.matMul(a, b, transposeA, transposeB),
+  tf: ([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
   ref: ([a, b], { transposeA, transposeB }) => ref.matmul(a, b, transposeA, transposeB),
   jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
     sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),

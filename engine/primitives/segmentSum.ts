@@ -11,7 +11,8 @@ export const segmentSum = definePrimitive<{ numSegments: number }>({
     }
     return { shape: [numSegments, ...data.shape.slice(1)], dtype: data.dtype };
   },
-  tf: ([data, ids], { numSegments }) => tf.unsortedSegmentSum(data, ids as tf.Tensor1D, numSegments),
+  // scatterND sums duplicate ids and, unlike UnsortedSegmentSum, has a wasm kernel.
+  tf: ([data, ids], { numSegments }) => tf.scatterND(tf.expandDims(ids, 1), data, [numSegments, ...data.shape.slice(1)]),
   ref: ([data, ids], { numSegments }) => ref.segmentSum(data, ids, numSegments),
   jvp: ([, ids], [t], _out, { numSegments }) => t && segmentSumOp(t, ids, numSegments),
   vjp: (ct, [, ids]) => [gather(ct, ids), null],

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastShapes } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
+import { broadcastTo } from '../kernels/tfjs/fastPaths.js';
 import { select as selectOp } from '../ops/arith.js';
 import { sumToShape } from '../ops/shape.js';
 import { broadcastTangent } from './rules.js';
@@ -11,8 +12,7 @@ export const select = definePrimitive({
   shape: ([m, a, b]) => ({ shape: broadcastShapes(m.shape, broadcastShapes(a.shape, b.shape)), dtype: a.dtype }),
   tf: ([m, a, b]) => {
     const shape = broadcastShapes(m.shape, broadcastShapes(a.shape, b.shape));
-    const cond = tf.cast(tf.broadcastTo(m, shape), 'bool');
-    return tf.where(cond, tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+    return tf.where(tf.cast(broadcastTo(m, shape), 'bool'), broadcastTo(a, shape), broadcastTo(b, shape));
   },
   ref: ([m, a, b]) => ref.select(m, a, b),
   jvp: ([m], [, ta, tb], out) =>
