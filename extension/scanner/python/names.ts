@@ -49,16 +49,13 @@ export class Names {
     return null;
   }
 
-  private readonly callees = new Map<number, string | null>();
+  private readonly callees = new Map<string, string | null>();
 
   /** Qualified name of what a call calls (cached: every pattern asks for every call). */
   calleeName(call: SyntaxNode): string | null {
-    let name = this.callees.get(call.from);
-    if (name === undefined) {
-      // Nested calls such as `f(x)(y)` share a start offset; only cache plain callees.
-      name = this.qualify(call.firstChild);
-      if (call.firstChild?.name !== 'CallExpression') this.callees.set(call.from, name);
-    }
+    const key = `${call.from}:${call.to}`;
+    let name = this.callees.get(key);
+    if (name === undefined) this.callees.set(key, (name = this.qualify(call.firstChild)));
     return name;
   }
 
