@@ -32,6 +32,6 @@ export { flatten, unflatten, mapTree, type Tree } from './transforms/tree.js';
 export { schedule, type Schedule } from './exec/schedule.js';
 export { planMemory, accountMemory, type MemoryProfile, type StepMemory } from './exec/memory.js';
 export { Cancelled, type InterpretOptions, type StepEvent } from './exec/interpret.js';
-export { runTfjs, type HostArray } from './exec/tfjsExecutor.js';
-export { runRef } from './exec/refExecutor.js';
+export { runTfjs, runTfjsAsync, type HostArray } from './exec/tfjsExecutor.js';
+export { runRef, runRefAsync } from './exec/refExecutor.js';
 export { useBackend, type BackendName, type BackendChoice } from './exec/backend.js';

@@ -2,7 +2,7 @@ import '../primitives/index.js';
 import { sizeOf } from '../core/shape.js';
 import type { RefArray } from '../kernels/ref/array.js';
 import { getPrimitive } from '../primitives/registry.js';
-import { interpret, type Interpreted, type InterpretOptions, type Kernels } from './interpret.js';
+import { Interpreter, type Interpreted, type InterpretOptions, type Kernels } from './interpret.js';
 import type { Schedule } from './schedule.js';
 import type { HostArray } from './tfjsExecutor.js';
 
@@ -14,8 +14,16 @@ const refKernels: Kernels<RefArray> = {
   dispose: () => {},
 };
 
+function interpreter(sched: Schedule, inputs: readonly HostArray[], opts: InterpretOptions): Interpreter<RefArray> {
+  const arrays = sched.graph.inputs.map((inp, i) => ({ shape: [...inp.aval.shape], data: Float64Array.from(inputs[i].data) }));
+  return new Interpreter(sched, arrays, refKernels, opts);
+}
+
 /** The float64 reference executor, for verification (`--precision float64`). */
 export function runRef(sched: Schedule, inputs: readonly HostArray[], opts: InterpretOptions = {}): Interpreted<RefArray> {
-  const arrays = sched.graph.inputs.map((inp, i) => ({ shape: [...inp.aval.shape], data: Float64Array.from(inputs[i].data) }));
-  return interpret(sched, arrays, refKernels, opts);
+  return interpreter(sched, inputs, opts).run();
+}
+
+export function runRefAsync(sched: Schedule, inputs: readonly HostArray[], opts: InterpretOptions = {}): Promise<Interpreted<RefArray>> {
+  return interpreter(sched, inputs, opts).runAsync();
 }

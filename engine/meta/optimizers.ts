@@ -4,10 +4,7 @@ import * as E from '../index.js';
  * Inner optimisers as plain differentiable code: the outer autodiff differentiates them
  * like anything else; no optimiser has a derivative of its own.
  */
-export type OptimizerSpec =
-  | { readonly kind: 'sgd' }
-  | { readonly kind: 'momentum'; readonly beta: number }
-  | { readonly kind: 'adam'; readonly b1: number; readonly b2: number; readonly eps: number };
+import type { OptimizerSpec } from '../setup/types.js';
 
 /** Per-tensor state slots: [] before the first step (m₀ = v₀ = 0 need no tensors), then [m] or [m, v]. */
 export type OptimizerState = E.Tensor[][];
@@ -28,24 +25,26 @@ export function optimizerStep(
   t: number,
 ): { theta: E.Tensor[]; state: OptimizerState } {
   const fresh = state.length === 0;
+  // Scopes `state` and `params` let the profiler tell optimiser state from parameters.
+  const params = (f: () => E.Tensor[]) => E.withScope('params', f);
   if (spec.kind === 'sgd') {
-    return { theta: theta.map((p, k) => E.sub(p, E.mul(lrs[k], grads[k]))), state: [] };
+    return { theta: params(() => theta.map((p, k) => E.sub(p, E.mul(lrs[k], grads[k])))), state: [] };
   }
   if (spec.kind === 'momentum') {
-    const m = grads.map((g, k) => (fresh ? g : E.add(E.mul(state[k][0], spec.beta), g)));
-    return { theta: theta.map((p, k) => E.sub(p, E.mul(lrs[k], m[k]))), state: m.map((mk) => [mk]) };
+    const m = E.withScope('state', () => grads.map((g, k) => (fresh ? g : E.add(E.mul(state[k][0], spec.beta), g))));
+    return { theta: params(() => theta.map((p, k) => E.sub(p, E.mul(lrs[k], m[k])))), state: m.map((mk) => [mk]) };
   }
   const { b1, b2, eps } = spec;
-  const next = grads.map((g, k) => {
+  const next = E.withScope('state', () => grads.map((g, k) => {
     const m = fresh ? E.mul(g, 1 - b1) : E.add(E.mul(state[k][0], b1), E.mul(g, 1 - b1));
     const v = fresh ? E.mul(E.square(g), 1 - b2) : E.add(E.mul(state[k][1], b2), E.mul(E.square(g), 1 - b2));
     return [m, v];
-  });
-  const theta1 = theta.map((p, k) => {
+  }));
+  const theta1 = params(() => theta.map((p, k) => {
     const [m, v] = next[k];
     const mHat = E.div(m, 1 - b1 ** (t + 1));
     const vHat = E.div(v, 1 - b2 ** (t + 1));
     return E.sub(p, E.mul(lrs[k], E.div(mHat, E.add(safeSqrt(vHat), eps))));
-  });
+  }));
   return { theta: theta1, state: next };
 }

@@ -1,13 +1,7 @@
 import type * as E from '../index.js';
-import type { LossKind } from '../models/losses.js';
-import type { MlpModel } from '../models/mlp.js';
-import type { TransformerModel } from '../models/transformer.js';
-import type { OptimizerSpec } from './optimizers.js';
+import type { LossKind, MetaName, MlpSpec, OptimizerSpec, TransformerSpec } from '../setup/types.js';
 
-/** The meta-parameters a setup can ask the meta-gradient of. */
-export type MetaName = 'log_lr' | 'log_wd' | 'example_logits' | 'theta0';
-export const META_NAMES: readonly MetaName[] = ['log_lr', 'log_wd', 'example_logits', 'theta0'];
-
+export type { MetaName } from '../setup/types.js';
 export type Mode = 'standard' | 'mixflow';
 export type Remat = 'none' | 'step' | 'block' | 'step+block';
 export const MODES: readonly Mode[] = ['standard', 'mixflow'];
@@ -15,7 +9,7 @@ export const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
 
 /** The static description of a bilevel problem: everything but the numbers. */
 export interface MetaProblem {
-  readonly model: MlpModel | TransformerModel;
+  readonly model: MlpSpec | TransformerSpec;
   readonly loss: LossKind;
   readonly optimizer: OptimizerSpec;
   /** θ's tensors in order, with names (profiles and results key by them). */

@@ -1,5 +1,5 @@
 import * as E from '../index.js';
-import type { Aval } from '../core/aval.js';
+import type { NamedAval } from '../trace/traceGraph.js';
 import { mlpParamSpecs, transformerParamSpecs } from '../setup/transformerParams.js';
 import { exampleLogitsShape, innerBatchSize, innerSteps, outerBatchSize, type Setup } from '../setup/types.js';
 import { metaGradient, type MetaOptions } from './objective.js';
@@ -19,14 +19,16 @@ export function problemOf(setup: Setup): MetaProblem {
   };
 }
 
-const f32 = (shape: readonly number[]): Aval => ({ shape, dtype: 'float32' });
+const f32 = (shape: readonly number[], name: string): NamedAval => ({ shape, dtype: 'float32', name });
+const i32 = (shape: readonly number[], name: string): NamedAval => ({ shape, dtype: 'int32', name });
 
-/** Shapes of one batch's x and y. */
-function batchAvals(setup: Setup, b: number): { x: Aval; y: Aval } {
+/** Shapes of one batch's x and y, named `prefix/x`, `prefix/y`. */
+function batchAvals(setup: Setup, b: number, prefix: string): { x: NamedAval; y: NamedAval } {
   const m = setup.model;
-  if (m.kind === 'transformer') return { x: { shape: [b, m.seq], dtype: 'int32' }, y: { shape: [b, m.seq], dtype: 'int32' } };
+  if (m.kind === 'transformer') return { x: i32([b, m.seq], `${prefix}/x`), y: i32([b, m.seq], `${prefix}/y`) };
   const out = m.sizes[m.sizes.length - 1];
-  return { x: f32([b, m.sizes[0]]), y: setup.loss === 'mse' ? f32([b, out]) : { shape: [b], dtype: 'int32' } };
+  const y = setup.loss === 'mse' ? f32([b, out], `${prefix}/y`) : i32([b], `${prefix}/y`);
+  return { x: f32([b, m.sizes[0]], `${prefix}/x`), y };
 }
 
 /**
@@ -34,15 +36,18 @@ function batchAvals(setup: Setup, b: number): { x: Aval; y: Aval } {
  * data): θ₀'s tensors, η (log_lr, log_wd when the setup has it, example_logits), the inner
  * batches and the outer batch, in this order.
  */
-export function metaInputAvals(setup: Setup): [Aval[], Record<string, Aval>, { x: Aval; y: Aval }[], { x: Aval; y: Aval }] {
+export function metaInputAvals(setup: Setup): [NamedAval[], Record<string, NamedAval>, Batch[], Batch] {
   const problem = problemOf(setup);
   const logLr = setup.eta.log_lr;
-  const eta: Record<string, Aval> = { log_lr: f32(Array.isArray(logLr) ? [logLr.length] : []) };
-  if (problem.weightDecay) eta.log_wd = f32([]);
-  eta.example_logits = f32(exampleLogitsShape(setup));
-  const inner = [...Array(problem.steps).keys()].map(() => batchAvals(setup, innerBatchSize(setup)));
-  return [problem.params.map((p) => f32(p.shape)), eta, inner, batchAvals(setup, outerBatchSize(setup))];
+  const eta: Record<string, NamedAval> = { log_lr: f32(Array.isArray(logLr) ? [logLr.length] : [], 'eta/log_lr') };
+  if (problem.weightDecay) eta.log_wd = f32([], 'eta/log_wd');
+  eta.example_logits = f32(exampleLogitsShape(setup), 'eta/example_logits');
+  const inner = [...Array(problem.steps).keys()].map((t) => batchAvals(setup, innerBatchSize(setup), `inner/${t}`));
+  const theta0 = problem.params.map((p) => f32(p.shape, `theta0/${p.name}`));
+  return [theta0, eta, inner, batchAvals(setup, outerBatchSize(setup), 'outer')];
 }
+
+type Batch = { x: NamedAval; y: NamedAval };
 
 /** Traces the whole meta-gradient computation of a setup (outputs: V, then one tree per `wrt`). */
 export function traceMeta(setup: Setup, opts: MetaOptions): E.Traced {

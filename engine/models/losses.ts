@@ -14,7 +14,7 @@ export function xent(logits: E.Tensor, ids: E.Tensor): E.Tensor {
   return E.neg(E.sum(E.mul(E.logSoftmax(logits), E.oneHot(ids, classes)), [-1]));
 }
 
-export type LossKind = 'mse' | 'xent';
+import type { LossKind } from '../setup/types.js';
 
 export function perExampleLoss(kind: LossKind, pred: E.Tensor, y: E.Tensor): E.Tensor {
   return kind === 'mse' ? mse(pred, y) : xent(pred, y);

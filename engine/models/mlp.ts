@@ -1,12 +1,6 @@
 import * as E from '../index.js';
 
-export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'gelu';
-
-export interface MlpModel {
-  readonly kind: 'mlp';
-  readonly sizes: readonly number[];
-  readonly activation: Activation;
-}
+import type { Activation, MlpSpec } from '../setup/types.js';
 
 const activations: Record<Activation, (z: E.Tensor) => E.Tensor> = {
   tanh: E.tanh,
@@ -15,16 +9,11 @@ const activations: Record<Activation, (z: E.Tensor) => E.Tensor> = {
   gelu: E.gelu,
 };
 
-/** Parameter tensors in the setup format's order: W_0, b_0, W_1, b_1, … */
-export function mlpParamShapes(sizes: readonly number[]): number[][] {
-  return sizes.slice(0, -1).flatMap((d, k) => [[d, sizes[k + 1]], [sizes[k + 1]]]);
-}
-
 /**
  * h ↦ act(h·W_k + b_k) for every layer but the last. With `rematBlocks`, each layer's
  * forward is a checkpointed region (the `block` rematerialisation policy).
  */
-export function mlpForward(model: MlpModel, params: readonly E.Tensor[], x: E.Tensor, rematBlocks: boolean): E.Tensor {
+export function mlpForward(model: MlpSpec, params: readonly E.Tensor[], x: E.Tensor, rematBlocks: boolean): E.Tensor {
   const layers = model.sizes.length - 1;
   let h = x;
   for (let k = 0; k < layers; k++) {

@@ -1,14 +1,6 @@
 import * as E from '../index.js';
 
-export interface TransformerModel {
-  readonly kind: 'transformer';
-  readonly vocab: number;
-  readonly d_model: number;
-  readonly heads: number;
-  readonly layers: number;
-  readonly seq: number;
-  readonly d_ff: number;
-}
+import type { TransformerSpec } from '../setup/types.js';
 
 export type NamedParams = Readonly<Record<string, E.Tensor>>;
 
@@ -70,7 +62,7 @@ function blockParamNames(i: number): string[] {
  * final LayerNorm, untied output projection. Returns logits [B,S,V]. With `rematBlocks`
  * each block is a checkpointed region (the `block` rematerialisation policy).
  */
-export function transformerForward(model: TransformerModel, p: NamedParams, ids: E.Tensor, rematBlocks: boolean): E.Tensor {
+export function transformerForward(model: TransformerSpec, p: NamedParams, ids: E.Tensor, rematBlocks: boolean): E.Tensor {
   const s = ids.shape[1];
   let x = E.withScope('embed', () => E.add(E.gather(p['tok_emb'], ids), E.slice(p['pos_emb'], [0, 0], [s, model.d_model])));
   for (let i = 0; i < model.layers; i++) {

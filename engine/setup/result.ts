@@ -14,8 +14,8 @@ import type { HostTensor, MetaName, Setup } from './types.js';
 
 export const RESULT_FORMAT = 'mixflow-result/1';
 
-export type Mode = 'standard' | 'mixflow';
-export type Remat = 'none' | 'step' | 'block' | 'step+block';
+import type { Mode, Remat } from '../meta/problem.js';
+export type { Mode, Remat };
 export type Precision = 'float32' | 'float64';
 
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';

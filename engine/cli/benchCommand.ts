@@ -1,0 +1,123 @@
+import { cpus } from 'node:os';
+import { useBackend } from '../exec/backend.js';
+import { benchModes, sweepPeaks, type ModeRow } from '../bench/metaBench.js';
+import type { Remat } from '../meta/problem.js';
+import { parseSetup } from '../setup/validate.js';
+import type { Setup } from '../setup/types.js';
+import flagshipJson from '../setup/examples/transformer-flagship.mixflow.json';
+import type { Options } from './args.js';
+import { formatBytes, readSetup } from './io.js';
+import { formatTable } from './table.js';
+
+const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
+const say = (s = '') => process.stdout.write(`${s}\n`);
+
+function top(byCategory: Record<string, number> | undefined, n = 3): string {
+  if (!byCategory) return '';
+  const total = Object.values(byCategory).reduce((a, b) => a + b, 0);
+  return Object.entries(byCategory)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([c, b]) => `${c} ${((100 * b) / total).toFixed(0)}%`)
+    .join(', ');
+}
+
+function modeTable(rows: readonly ModeRow[]): string {
+  return formatTable(
+    ['row', 'remat', 'peak', 'active peak', 'time', 'max rel diff', 'peak is mostly'],
+    rows.map((r) => [
+      r.label,
+      r.remat,
+      r.run ? formatBytes(r.run.peakBytes) : `out of memory, needs ≈ ${formatBytes(r.needsBytes ?? 0)}`,
+      r.run ? formatBytes(r.run.activePeakBytes) : '',
+      r.run ? `${r.run.timeMs.toFixed(0)} ms` : '',
+      r.maxRelDiff === undefined ? '' : r.maxRelDiff.toExponential(1),
+      top(r.peakByCategory),
+    ]),
+  );
+}
+
+function verdict(ok: boolean, text: string): string {
+  return `  ${ok ? 'met   ' : 'MISSED'}  ${text}`;
+}
+
+/** The paper's targets on the flagship, said plainly, with by how much. */
+function targets(rows: readonly ModeRow[]): string[] {
+  const [std, mix, nested] = rows;
+  if (!std.run || !mix.run) return ['  targets not evaluated: a mode did not fit'];
+  const ratio = std.run.peakBytes / mix.run.peakBytes;
+  const timeRatio = mix.run.timeMs / std.run.timeMs;
+  const out = [
+    verdict(ratio >= 10, `MixFlow peak ≥ 10× below standard: ${ratio.toFixed(1)}×`),
+    verdict(timeRatio <= 1, `MixFlow time ≤ standard: ${(100 * (timeRatio - 1)).toFixed(0)}% (${mix.run.timeMs.toFixed(0)} vs ${std.run.timeMs.toFixed(0)} ms)`),
+  ];
+  if (nested?.run) {
+    out.push(verdict(mix.run.peakBytes < nested.run.peakBytes, `MixFlow peak below nested tf.grad: ${(nested.run.peakBytes / mix.run.peakBytes).toFixed(1)}×`));
+    out.push(verdict(mix.run.timeMs < nested.run.timeMs, `MixFlow time below nested tf.grad: ${(nested.run.timeMs / mix.run.timeMs).toFixed(2)}×`));
+  } else if (nested) {
+    out.push(verdict(true, 'MixFlow below nested tf.grad: nested tf.grad does not fit at all'));
+  }
+  return out;
+}
+
+async function nestedRow(setup: Setup, needs: number | undefined): Promise<ModeRow> {
+  const { benchNestedRow } = await import('../bench/tfjsNested.js');
+  const base = { label: 'nested tf.grad', mode: 'nested tf.grad' as const, remat: 'none' as Remat };
+  const r = await benchNestedRow(setup);
+  if ('oom' in r) return { ...base, needsBytes: needs };
+  return { ...base, run: { peakBytes: r.peakBytes, activePeakBytes: r.peakBytes - (r.inputBytes ?? 0), timeMs: r.timeMs, backend: '' } };
+}
+
+async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean): Promise<void> {
+  const remat: Remat = options.remat === 'none' && setup.model.kind === 'transformer' ? 'block' : options.remat;
+  say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; all rows this run)`);
+  const rows = await benchModes(setup, remat, options.backend, resolved, shouldStop);
+  if (withNested) {
+    const { estimateMeta } = await import('../meta/run.js');
+    const needs = estimateMeta(setup, { mode: 'standard', remat: 'none' }).memory.peakBytes;
+    rows.push(await nestedRow(setup, needs));
+  }
+  say(modeTable(rows));
+  say('targets (paper: >10× less memory, up to 25% less time):');
+  targets(rows).forEach((l) => say(l));
+}
+
+function sweepSection(base: Setup): void {
+  say('\n## Peak ratio standard / MixFlow against layers, seq and T, per remat policy (static plan = measured peak)');
+  const rows = sweepPeaks(base, { layers: [2, 4, 8], seq: [64, 128, 256], T: [1, 2, 4, 8] }, REMATS);
+  say(
+    formatTable(
+      ['axis', 'value', ...REMATS],
+      [...new Set(rows.map((r) => `${r.axis}=${r.value}`))].map((key) => {
+        const [axis, value] = key.split('=');
+        return [axis, value, ...REMATS.map((rm) => {
+          const r = rows.find((x) => `${x.axis}=${x.value}` === key && x.remat === rm)!;
+          return `${(r.standardPeak / r.mixflowPeak).toFixed(1)}×`;
+        })];
+      }),
+    ),
+  );
+}
+
+export async function benchCommand(setupPaths: string[], options: Options, shouldStop: () => boolean): Promise<number> {
+  const resolved = await useBackend(options.backend);
+  say(`# MixFlow Studio benchmark: backend ${resolved}, ${cpus().length} cores, node ${process.version}`);
+  if (setupPaths.length > 0) {
+    for (const p of setupPaths) await flagshipSection(readSetup(p), p, options, resolved, shouldStop, false);
+    return 0;
+  }
+  const { benchFirstOrder, formatRows } = await import('../bench/firstOrder.js');
+  say('\n## First-order gradients: engine vs tf.grad on the same backend');
+  say(formatRows(await benchFirstOrder(resolved)));
+  const flagship = parseSetup(flagshipJson);
+  await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true);
+  sweepSection(flagship);
+  const profiler = await import('../bench/profiler.js');
+  say('\n## Profiler');
+  say((await profiler.benchEstimateAtScale()).text);
+  say((await profiler.benchProfilingOverhead(flagship)).text);
+  const { benchScan } = await import('../../extension/scanner/bench.js');
+  const scan = benchScan();
+  say(`\n## Scanner\n  scanning a ${scan.lines}-line Python file: ${scan.ms.toFixed(1)} ms (target < 100 ms)`);
+  return 0;
+}

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseSetupText } from '../setup/validate.js';
+import type { Setup } from '../setup/types.js';
+import type { MetaProgress } from '../meta/run.js';
+import { UsageError } from './args.js';
+
+/** Reads and validates a setup file; a missing file is a usage error (exit 2). */
+export function readSetup(path: string): Setup {
+  if (!existsSync(path)) throw new UsageError(`setup file ${JSON.stringify(path)} does not exist`);
+  return parseSetupText(readFileSync(path, 'utf8'));
+}
+
+/** Writes through a temporary file and a rename, so an interrupted run never leaves half a file. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** What a node's scope and origin mean to a user watching the run. */
+export function describeProgress(p: MetaProgress): string {
+  if (p.phase === 'tracing') return 'tracing and transforming';
+  const step = /^step\/(\d+)/.exec(p.scope);
+  const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : 'setup';
+  const what = { primal: 'forward', tangent: 'forward-mode tangents', cotangent: 'backward', remat: 'recompute', customVjp: 'mixed-mode backward' }[p.origin];
+  return `${Math.floor((100 * p.done) / Math.max(1, p.total))}% · ${where}, ${what}`;
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a line every few seconds otherwise. */
+export function progressPrinter(label: string): { update: (p: MetaProgress) => void; done: () => void } {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (!tty && now - last < 5000) return;
+      last = now;
+      const line = `${label}: ${describeProgress(p)}`;
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    },
+    done: () => {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}

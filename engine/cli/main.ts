@@ -1,0 +1,64 @@
+import { Cancelled } from '../exec/interpret.js';
+import { SetupError } from '../setup/validate.js';
+import { parseArgs, usage, UsageError } from './args.js';
+import { benchCommand } from './benchCommand.js';
+import { demoCommand } from './demoCommand.js';
+import { estimateCommand } from './estimateCommand.js';
+import { runInit } from './init.js';
+import { profileCommand } from './profileCommand.js';
+import { runCommand } from './runCommand.js';
+
+/**
+ * The `mixflow` command line. Exit status: 0 done, 1 failed (or `rewrite` found nothing
+ * to rewrite), 2 bad usage or a malformed setup (nothing computed), 130 interrupted.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nmixflow: stopping (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const shouldStop = () => interrupted;
+  try {
+    if (argv[0] === 'scan' || argv[0] === 'rewrite') {
+      // The scanner parses its own arguments (it is shared with the editor extension).
+      const scanner = await import('../../extension/scanner/cli.js');
+      return argv[0] === 'scan' ? await scanner.scanCommand(argv.slice(1)) : await scanner.rewriteCommand(argv.slice(1));
+    }
+    const cmd = parseArgs(argv);
+    switch (cmd.command) {
+      case 'run':
+        return await runCommand(cmd.setup, cmd.options, shouldStop);
+      case 'estimate':
+        return estimateCommand(cmd.setup, cmd.options);
+      case 'profile':
+        return await profileCommand(cmd.setup, cmd.options, shouldStop);
+      case 'init':
+        return runInit(cmd.dir);
+      case 'bench':
+        return await benchCommand(cmd.setups, cmd.options, shouldStop);
+      case 'demo':
+        return await demoCommand(cmd.options, shouldStop);
+      case 'help':
+        process.stdout.write(`${usage(cmd.topic)}\n`);
+        return 0;
+      default:
+        throw new UsageError(usage());
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof SetupError) {
+      process.stderr.write(`mixflow: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Cancelled) {
+      process.stderr.write('mixflow: cancelled; nothing was written\n');
+      return 130;
+    }
+    process.stderr.write(`mixflow: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

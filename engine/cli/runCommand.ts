@@ -1,0 +1,59 @@
+import { runMeta, type MetaRun } from '../meta/run.js';
+import { materialise } from '../setup/materialise.js';
+import { serialiseResult } from '../setup/result.js';
+import type { Setup } from '../setup/types.js';
+import type { Options } from './args.js';
+import { formatBytes, progressPrinter, readSetup } from './io.js';
+import { writeProfile } from './profileOutput.js';
+
+/** Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag. */
+export async function runSetup(setup: Setup, options: Options, shouldStop: () => boolean, label = 'mixflow'): Promise<MetaRun> {
+  const progress = progressPrinter(label);
+  try {
+    return await runMeta(setup, materialise(setup), {
+      mode: options.mode,
+      remat: options.remat,
+      precision: options.precision,
+      backend: options.backend,
+      onProgress: progress.update,
+      shouldStop,
+      timeNodes: options.profile !== undefined,
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+export function resultJson(setup: Setup, r: MetaRun, options: Options): string {
+  return serialiseResult(setup, {
+    outer_loss: r.outerLoss,
+    metaGrads: r.metaGrads,
+    peak_bytes: r.peakBytes,
+    active_peak_bytes: r.activePeakBytes,
+    time_ms: r.timeMs,
+    mode: options.mode,
+    remat: options.remat,
+    backend: r.backend,
+    precision: r.precision,
+  });
+}
+
+function summary(setupPath: string, r: MetaRun, options: Options): string {
+  const finite = Object.values(r.metaGrads).flat().every((t) => t!.data.every(Number.isFinite));
+  return [
+    `${setupPath}: ${options.mode}, remat ${options.remat}, ${r.precision} on ${r.backend}`,
+    `  outer loss        ${r.outerLoss}`,
+    `  meta-gradients    ${Object.keys(r.metaGrads).join(', ')}${finite ? '' : '  (contain non-finite values)'}`,
+    `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})`,
+    `  time              ${r.timeMs.toFixed(0)} ms (tracing ${r.traceMs.toFixed(0)} ms)`,
+    '  (--json prints the meta-gradients)',
+  ].join('\n');
+}
+
+export async function runCommand(path: string, options: Options, shouldStop: () => boolean): Promise<number> {
+  const setup = readSetup(path);
+  const r = await runSetup(setup, options, shouldStop);
+  if (options.profile) writeProfile(options.profile, path, setup, [r], [options]);
+  process.stdout.write(`${options.json ? resultJson(setup, r, options) : summary(path, r, options)}\n`);
+  return 0;
+}

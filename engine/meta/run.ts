@@ -1,0 +1,130 @@
+import type { Aval } from '../core/aval.js';
+import { useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
+import type { StepEvent } from '../exec/interpret.js';
+import type { MemoryProfile } from '../exec/memory.js';
+import { runRefAsync } from '../exec/refExecutor.js';
+import { schedule, type Schedule } from '../exec/schedule.js';
+import { runTfjsAsync, type HostArray } from '../exec/tfjsExecutor.js';
+import { planMemory } from '../exec/memory.js';
+import type { Origin } from '../ir/graph.js';
+import type { Materialised } from '../setup/materialise.js';
+import type { Precision } from '../setup/result.js';
+import type { HostTensor, MetaName, Setup } from '../setup/types.js';
+import type { Traced } from '../trace/traceGraph.js';
+import type { MetaOptions } from './objective.js';
+import { problemOf, traceMeta } from './trace.js';
+
+export interface MetaRunOptions extends MetaOptions {
+  readonly precision: Precision;
+  readonly backend: BackendChoice;
+  /** Called about a hundred times per run, and once per phase change. */
+  readonly onProgress?: (p: MetaProgress) => void;
+  /** Polled between nodes; a run asked to stop frees everything and throws `Cancelled`. */
+  readonly shouldStop?: () => boolean;
+  /** Record each node's time (for profiles). */
+  readonly timeNodes?: boolean;
+}
+
+export interface MetaProgress {
+  readonly phase: 'tracing' | 'running';
+  readonly done: number;
+  readonly total: number;
+  /** Scope of the node being run, e.g. `step/2/grad/block/1`. */
+  readonly scope: string;
+  readonly origin: Origin;
+}
+
+export interface MetaRun {
+  readonly outerLoss: number;
+  readonly metaGrads: Partial<Record<MetaName, HostTensor | HostTensor[]>>;
+  readonly peakBytes: number;
+  readonly activePeakBytes: number;
+  readonly timeMs: number;
+  readonly traceMs: number;
+  /** The TF.js backend, or `reference` for the float64 executor. */
+  readonly backend: BackendName | 'reference';
+  readonly precision: Precision;
+  readonly traced: Traced;
+  readonly sched: Schedule;
+  readonly memory: MemoryProfile;
+  readonly nodeMs: readonly number[];
+}
+
+/** Graph inputs in order: θ₀, η (log_lr, log_wd?, example_logits), inner batches, outer batch. */
+export function hostInputs(data: Materialised): HostArray[] {
+  const { log_lr, log_wd, example_logits } = data.eta;
+  return [
+    ...data.theta0,
+    log_lr,
+    ...(log_wd ? [log_wd] : []),
+    example_logits,
+    ...data.inner.flatMap((b) => [b.x, b.y]),
+    data.outer.x,
+    data.outer.y,
+  ];
+}
+
+/** Splits the flat graph outputs into V and one tensor (or tensor list, for θ₀) per `wrt`. */
+function unpack(setup: Setup, traced: Traced, outputs: ArrayLike<number>[]): Pick<MetaRun, 'outerLoss' | 'metaGrads'> {
+  const avals = traced.graph.outputs.map((id) => avalOf(traced, id));
+  const host = (k: number): HostTensor => ({ shape: [...avals[k].shape], dtype: 'float32', data: Float64Array.from(outputs[k]) });
+  let k = 1;
+  const metaGrads: MetaRun['metaGrads'] = {};
+  for (const name of setup.wrt) {
+    if (name === 'theta0') {
+      metaGrads.theta0 = problemOf(setup).params.map(() => host(k++));
+    } else metaGrads[name] = host(k++);
+  }
+  return { outerLoss: outputs[0][0], metaGrads };
+}
+
+function avalOf(traced: Traced, id: number): Aval {
+  const g = traced.graph;
+  return (g.nodes.find((n) => n.id === id) ?? g.inputs.find((i) => i.id === id))!.aval;
+}
+
+function progressReporter(opts: MetaRunOptions): ((e: StepEvent) => void) | undefined {
+  const report = opts.onProgress;
+  if (!report) return undefined;
+  let next = 0;
+  return (e) => {
+    if (e.phase !== 'ran' || e.step < next) return;
+    next = e.step + Math.max(1, Math.floor(e.steps / 100));
+    report({ phase: 'running', done: e.step, total: e.steps, scope: e.node.scope, origin: e.node.origin });
+  };
+}
+
+/** Traces, transforms and runs a setup's meta-gradient; `timeMs` covers exactly that. */
+export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOptions): Promise<MetaRun> {
+  const backend = opts.precision === 'float64' ? 'reference' : await useBackend(opts.backend);
+  const t0 = performance.now();
+  opts.onProgress?.({ phase: 'tracing', done: 0, total: 1, scope: '', origin: 'primal' });
+  const traced = traceMeta(setup, opts);
+  const sched = schedule(traced.graph);
+  const traceMs = performance.now() - t0;
+  const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };
+  const inputs = hostInputs(data);
+  const res = backend === 'reference' ? await runRefAsync(sched, inputs, run) : await runTfjsAsync(sched, inputs, run);
+  const outputs = res.outputs.map((o) => ('data' in o ? o.data : o));
+  const timeMs = performance.now() - t0;
+  return {
+    ...unpack(setup, traced, outputs),
+    peakBytes: res.memory.peakBytes,
+    activePeakBytes: res.memory.activePeakBytes,
+    timeMs,
+    traceMs,
+    backend,
+    precision: opts.precision,
+    traced,
+    sched,
+    memory: res.memory,
+    nodeMs: res.nodeMs,
+  };
+}
+
+/** The static plan of a setup's meta-gradient from shapes alone: nothing is allocated. */
+export function estimateMeta(setup: Setup, opts: MetaOptions): { sched: Schedule; memory: MemoryProfile; traced: Traced } {
+  const traced = traceMeta(setup, opts);
+  const sched = schedule(traced.graph);
+  return { traced, sched, memory: planMemory(sched) };
+}

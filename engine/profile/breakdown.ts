@@ -1,0 +1,89 @@
+import { avalBytes } from '../core/aval.js';
+import type { MemoryProfile } from '../exec/memory.js';
+import type { Schedule } from '../exec/schedule.js';
+import type { Graph, GraphNode } from '../ir/graph.js';
+
+/**
+ * What each value held at the peak is, so users see where meta-gradient memory goes:
+ * - parameters: θ₀ and η (inputs), and θ_t made by an optimiser update;
+ * - optimiser state: m_t, v_t made by an optimiser update;
+ * - inner-step checkpoints: θ_t or optimiser state held only for a later backward pass;
+ * - data: the batches (inputs);
+ * - tangents / cotangents: values of forward-mode / reverse-mode derivative computations;
+ * - residuals: other values held only for a later derivative computation;
+ * - activations: other values still awaiting forward computation.
+ */
+export const CATEGORIES = [
+  'parameters',
+  'optimiser state',
+  'inner-step checkpoints',
+  'data',
+  'activations',
+  'residuals',
+  'tangents',
+  'cotangents',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface LiveValue {
+  readonly id: number;
+  readonly bytes: number;
+  readonly category: Category;
+  /** The producer's scope (`(input)` for graph inputs) and op. */
+  readonly scope: string;
+  readonly op: string;
+}
+
+export interface PeakBreakdown {
+  readonly live: readonly LiveValue[];
+  readonly byCategory: Record<Category, number>;
+  /** Bytes by the first two scope segments (`step/2`, `outer`, `(input)`). */
+  readonly byScope: Record<string, number>;
+  /** Bytes by scope down to the block (`step/2/grad/block/1`). */
+  readonly byBlock: Record<string, number>;
+}
+
+function categorise(node: GraphNode | undefined, inputName: string, laterConsumers: readonly GraphNode[]): Category {
+  if (!node) return inputName.startsWith('inner/') || inputName.startsWith('outer/') ? 'data' : 'parameters';
+  if (node.origin === 'tangent') return 'tangents';
+  if (node.origin === 'cotangent') return 'cotangents';
+  const forBackwardOnly = laterConsumers.length > 0 && laterConsumers.every((c) => c.origin !== 'primal');
+  const update = /(^|\/)update\/(state|params)(\/|$)/.exec(node.scope);
+  if (update) return forBackwardOnly ? 'inner-step checkpoints' : update[2] === 'state' ? 'optimiser state' : 'parameters';
+  return forBackwardOnly ? 'residuals' : 'activations';
+}
+
+function prefix(scope: string, depth: number): string {
+  return scope.split('/').slice(0, depth).join('/') || '(top)';
+}
+
+function blockPrefix(scope: string): string {
+  const m = /^(.*?\/(block|layer)\/\d+)/.exec(scope);
+  return m ? m[1] : scope || '(top)';
+}
+
+/** Attributes every value live at the peak to a category and a scope; each breakdown sums to the peak. */
+export function peakBreakdown(graph: Graph, sched: Schedule, memory: MemoryProfile): PeakBreakdown {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const names = new Map(graph.inputs.map((i) => [i.id, i.name]));
+  const consumers = new Map<number, GraphNode[]>();
+  sched.order.forEach((n, step) => {
+    for (const id of n.inputs) {
+      if (step > memory.peakStep) (consumers.get(id) ?? consumers.set(id, []).get(id)!).push(n);
+    }
+  });
+  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  const byScope: Record<string, number> = {};
+  const byBlock: Record<string, number> = {};
+  const live = memory.liveAtPeak.map((id): LiveValue => {
+    const node = byId.get(id);
+    const bytes = avalBytes(sched.avalOf.get(id)!);
+    const category = categorise(node, names.get(id) ?? '', consumers.get(id) ?? []);
+    const scope = node ? node.scope : '(input)';
+    byCategory[category] += bytes;
+    byScope[prefix(scope, 2)] = (byScope[prefix(scope, 2)] ?? 0) + bytes;
+    byBlock[blockPrefix(scope)] = (byBlock[blockPrefix(scope)] ?? 0) + bytes;
+    return { id, bytes, category, scope, op: node ? node.op : 'input' };
+  });
+  return { live, byCategory, byScope, byBlock };
+}
