@@ -536,9 +536,16 @@ function isWasmAbort(e: unknown): boolean {
  */
 async function restartBackend(): Promise<void> {
   const name = tf.getBackend();
-  const engine = tf.engine() as unknown as { registryFactory: Record<string, { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }> };
+  const engine = tf.engine() as unknown as {
+    registryFactory: Record<string, { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }>;
+    registry: Record<string, tf.KernelBackend>;
+  };
   const entry = engine.registryFactory[name];
   if (!entry) throw new Error(`backend '${name}' has no registered factory`);
+  // The aborted module's own dispose faults ("memory access out of bounds"): skip it, the
+  // whole module (heap included) is garbage once the engine lets go of it.
+  const dead = engine.registry[name];
+  if (dead) dead.dispose = () => {};
   tf.removeBackend(name);
   tf.registerBackend(name, entry.factory, entry.priority);
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' could not be restarted`);

@@ -16,7 +16,7 @@ import { materialise } from '../../engine/setup/materialise.js';
 import { parseSetup } from '../../engine/setup/validate.js';
 import type { HostTensor, MetaName, Setup } from '../../engine/setup/types.js';
 import {
-  benchNestedRow, nestedTfjsMetaGradient, secondOrderOps as ops, trackTfjsBytes, TfjsOutOfMemory,
+  benchNestedRow, isAllocationFailure, nestedTfjsMetaGradient, secondOrderOps as ops, trackTfjsBytes, TfjsOutOfMemory,
 } from '../../engine/bench/tfjsNested.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -282,4 +282,36 @@ test('wasm: a failed allocation gives {oom: true}, frees everything, and the nex
   assert.ok(relErr(flatGot(r.metaGrads.theta0), flatJson(expect.meta_grads.theta0)) < 1e-3);
   const ok = await benchNestedRow(setup);
   assert.ok('peakBytes' in ok && ok.peakBytes === r.peakBytes, 'the peak is deterministic');
+});
+
+test('wasm: an Emscripten abort replaces the wasm module; only aborts at a full heap count as OOM', async () => {
+  assert.equal(isAllocationFailure(new TfjsOutOfMemory(64)), true);
+  assert.equal(isAllocationFailure(new RangeError('Array buffer allocation failed')), true);
+  assert.equal(isAllocationFailure(new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.'), 4.2e9), true);
+  assert.equal(isAllocationFailure(new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.'), 1e8), false);
+  assert.equal(isAllocationFailure(new Error('Kernel Foo not registered')), false);
+
+  assert.equal(await useBackend('wasm'), 'wasm');
+  const setup = parseSetup(readJson(join(SPEC_DIR, 'reference-01.mixflow.json')));
+  const expect = readJson(join(SPEC_DIR, 'reference-01.expect.json'));
+  const old = tf.backend();
+  const wasm = (old as unknown as { wasm: { _malloc(n: number): number } }).wasm;
+  const malloc = wasm._malloc;
+  let calls = 0;
+  wasm._malloc = (n: number) => {
+    if (++calls > 200) throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+    return malloc.call(wasm, n);
+  };
+  const before = tf.memory().numBytes;
+  try {
+    // A small heap: not an allocation failure, so the error is rethrown, after the restart.
+    await assert.rejects(benchNestedRow(setup), /Aborted/);
+  } finally {
+    wasm._malloc = malloc;
+  }
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.notEqual(tf.backend(), old, 'a fresh wasm module');
+  assert.equal(tf.memory().numBytes, before);
+  const r = nestedTfjsMetaGradient(setup, materialise(setup));
+  for (const name of setup.wrt) assert.ok(relErr(flatGot(r.metaGrads[name]), flatJson(expect.meta_grads[name])) < 1e-3, name);
 });
