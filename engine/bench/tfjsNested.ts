@@ -17,8 +17,8 @@
  * ## TF.js higher-order gradient gaps (tfjs-core 4.22, checked in test/bench/tfjsNested.test.ts)
  *
  * 1. Kernels whose gradient reads their saved *output* — Exp, Tanh, Sigmoid, Softmax,
- *    LogSoftmax (its custom gradient saves its value), also Pow, Elu, Max, Min — are not
- *    differentiable a second time: the engine saves a `clone` of the output and records the
+ *    LogSoftmax (its custom gradient saves its value); by the same mechanism, unused here,
+ *    Elu and Pow's derivative in its exponent — are not differentiable a second time: the engine saves a `clone` of the output and records the
  *    clone's tape node *before* the kernel's own node, so `getFilteredNodesXToY` (one forward
  *    sweep over the tape) never marks the clone as depending on x. The second-order term
  *    through the saved output is silently dropped (or, when it is the only path, tf.grads
@@ -38,6 +38,9 @@
  *    customGrad gather whose gradient is a customGrad scatterND (summing duplicate ids)
  *    whose gradient is a gather again: differentiable twice. Elsewhere tf.gather is used
  *    as is (its gradient's gradient, gather of the cotangent, is correct).
+ * 4. Not a gradient gap, but on the way: the wasm OneHot kernel ignores its `dtype` argument
+ *    (see `perExampleLoss`), and when tf.grads throws, TF.js leaves the tape's kept tensors
+ *    alive (`nestedTfjsMetaGradient` frees everything it made, whatever happens).
  *
  * Ops used as they are, whose gradients' gradients were checked against finite differences:
  * add, sub, mul, div, square, sqrt, log, matMul (2-D and batched), sum, mean, reshape,
