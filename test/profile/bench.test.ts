@@ -1,0 +1,19 @@
+/** The profiler's bench functions: the 24-layer setup file is the in-memory one; estimate rows are the static plan. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { benchEstimateAtScale, transformer24l } from '../../engine/bench/profiler.js';
+import { estimateMeta } from '../../engine/meta/run.js';
+import { loadSetup } from './helpers.js';
+
+test('transformer-24l.mixflow.json is the bench configuration', () => {
+  assert.deepEqual(loadSetup('engine/setup/examples/transformer-24l.mixflow.json'), transformer24l());
+});
+
+test('benchEstimateAtScale: both modes, static peaks, their ratio', async () => {
+  const setup = loadSetup('engine/setup/examples/transformer-dataweight.mixflow.json');
+  const r = await benchEstimateAtScale(setup, 'block');
+  assert.deepEqual(r.rows.map((x) => x.mode), ['standard', 'mixflow']);
+  for (const row of r.rows) assert.equal(row.peakBytes, estimateMeta(setup, { mode: row.mode, remat: 'block' }).memory.peakBytes);
+  assert.equal(r.ratio, r.rows[0]!.peakBytes / r.rows[1]!.peakBytes);
+  assert.ok(r.text.includes(`${r.ratio.toFixed(2)}×`), r.text);
+});
