@@ -32,20 +32,17 @@ export interface MemoryProfile {
  * with sizes from shapes alone. Same replay, so the two agree exactly when the kernels do.
  */
 export function accountMemory(sched: Schedule, bytesOf: (id: number) => number): MemoryProfile {
-  const live = new Set(sched.graph.inputs.map((i) => i.id));
-  const inputBytes = sched.graph.inputs.reduce((n, i) => n + bytesOf(i.id), 0);
+  const inputIds = sched.graph.inputs.map((i) => i.id);
+  const inputBytes = inputIds.reduce((n, id) => n + bytesOf(id), 0);
   let liveBytes = inputBytes;
-  let peak = { bytes: inputBytes, step: -1, ids: [...live] };
+  let peak = { bytes: inputBytes, step: -1 };
+  const seen = new Set<number>(inputIds);
   const steps: StepMemory[] = sched.order.map((node, step) => {
-    const allocatedBytes = live.has(node.id) ? 0 : bytesOf(node.id);
-    live.add(node.id);
+    const allocatedBytes = seen.has(node.id) ? 0 : bytesOf(node.id);
+    seen.add(node.id);
     const highWaterBytes = liveBytes + allocatedBytes;
-    if (highWaterBytes > peak.bytes) peak = { bytes: highWaterBytes, step, ids: [...live] };
-    let freedBytes = 0;
-    for (const id of sched.releaseAfter[step]) {
-      live.delete(id);
-      freedBytes += bytesOf(id);
-    }
+    if (highWaterBytes > peak.bytes) peak = { bytes: highWaterBytes, step };
+    const freedBytes = sched.releaseAfter[step].reduce((n, id) => n + bytesOf(id), 0);
     liveBytes = highWaterBytes - freedBytes;
     return { nodeId: node.id, allocatedBytes, freedBytes, highWaterBytes, liveBytes };
   });
@@ -54,9 +51,19 @@ export function accountMemory(sched: Schedule, bytesOf: (id: number) => number):
     peakBytes: peak.bytes,
     activePeakBytes: peak.bytes - inputBytes,
     peakStep: peak.step,
-    liveAtPeak: peak.ids,
+    liveAtPeak: liveAt(sched, peak.step),
     steps,
   };
+}
+
+/** Ids of the values held while step `at` runs (its output included; -1: before any step). */
+export function liveAt(sched: Schedule, at: number): number[] {
+  const live = new Set(sched.graph.inputs.map((i) => i.id));
+  for (let step = 0; step <= at; step++) {
+    live.add(sched.order[step].id);
+    if (step < at) for (const id of sched.releaseAfter[step]) live.delete(id);
+  }
+  return [...live];
 }
 
 /** The static plan: the same replay from shapes alone, allocating nothing. */
