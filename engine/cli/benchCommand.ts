@@ -1,11 +1,18 @@
 import { cpus } from 'node:os';
+import { benchScan } from '../../extension/scanner/bench.js';
 import { useBackend } from '../exec/backend.js';
+import { benchFirstOrder, formatRows } from '../bench/firstOrder.js';
+import * as profiler from '../bench/profiler.js';
+import { benchNestedRow } from '../bench/tfjsNested.js';
+import { estimateMeta, runMeta } from '../meta/run.js';
+import { materialise } from '../setup/materialise.js';
 import { benchModes, sweepPeaks, type ModeRow } from '../bench/metaBench.js';
 import type { Remat } from '../meta/problem.js';
 import { parseSetup } from '../setup/validate.js';
 import type { Setup } from '../setup/types.js';
 import flagshipJson from '../setup/examples/transformer-flagship.mixflow.json';
 import type { Options } from './args.js';
+import { INIT_EXAMPLES } from './init.js';
 import { formatBytes, readSetup } from './io.js';
 import { formatTable } from './table.js';
 
@@ -61,11 +68,18 @@ function targets(rows: readonly ModeRow[]): string[] {
 }
 
 async function nestedRow(setup: Setup, needs: number | undefined): Promise<ModeRow> {
-  const { benchNestedRow } = await import('../bench/tfjsNested.js');
   const base = { label: 'nested tf.grad', mode: 'nested tf.grad' as const, remat: 'none' as Remat };
   const r = await benchNestedRow(setup);
   if ('oom' in r) return { ...base, needsBytes: needs };
   return { ...base, run: { peakBytes: r.peakBytes, activePeakBytes: r.peakBytes - (r.inputBytes ?? 0), timeMs: r.timeMs, backend: '' } };
+}
+
+/** One small run of each mode first, so the first measured row does not pay for JIT and kernel set-up. */
+async function warmUp(options: Options, shouldStop: () => boolean): Promise<void> {
+  const small = parseSetup(INIT_EXAMPLES[1].json);
+  for (const mode of ['standard', 'mixflow'] as const) {
+    await runMeta(small, materialise(small), { mode, remat: 'block', precision: 'float32', backend: options.backend, shouldStop });
+  }
 }
 
 async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean): Promise<void> {
@@ -73,13 +87,17 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
   say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; all rows this run)`);
   const rows = await benchModes(setup, remat, options.backend, resolved, shouldStop);
   if (withNested) {
-    const { estimateMeta } = await import('../meta/run.js');
     const needs = estimateMeta(setup, { mode: 'standard', remat: 'none' }).memory.peakBytes;
     rows.push(await nestedRow(setup, needs));
   }
   say(modeTable(rows));
-  say('targets (paper: >10× less memory, up to 25% less time):');
-  targets(rows).forEach((l) => say(l));
+  if (withNested) {
+    say('targets (paper: >10× less memory, up to 25% less time):');
+    targets(rows).forEach((l) => say(l));
+  } else if (rows[0].run && rows[1].run) {
+    const [std, mix] = [rows[0].run, rows[1].run];
+    say(`standard/MixFlow: peak ${(std.peakBytes / mix.peakBytes).toFixed(2)}×, time ${(std.timeMs / mix.timeMs).toFixed(2)}×`);
+  }
 }
 
 function sweepSection(base: Setup): void {
@@ -102,21 +120,19 @@ function sweepSection(base: Setup): void {
 export async function benchCommand(setupPaths: string[], options: Options, shouldStop: () => boolean): Promise<number> {
   const resolved = await useBackend(options.backend);
   say(`# MixFlow Studio benchmark: backend ${resolved}, ${cpus().length} cores, node ${process.version}`);
+  await warmUp(options, shouldStop);
   if (setupPaths.length > 0) {
     for (const p of setupPaths) await flagshipSection(readSetup(p), p, options, resolved, shouldStop, false);
     return 0;
   }
-  const { benchFirstOrder, formatRows } = await import('../bench/firstOrder.js');
   say('\n## First-order gradients: engine vs tf.grad on the same backend');
   say(formatRows(await benchFirstOrder(resolved)));
   const flagship = parseSetup(flagshipJson);
   await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true);
   sweepSection(flagship);
-  const profiler = await import('../bench/profiler.js');
   say('\n## Profiler');
   say((await profiler.benchEstimateAtScale()).text);
   say((await profiler.benchProfilingOverhead(flagship)).text);
-  const { benchScan } = await import('../../extension/scanner/bench.js');
   const scan = benchScan();
   say(`\n## Scanner\n  scanning a ${scan.lines}-line Python file: ${scan.ms.toFixed(1)} ms (target < 100 ms)`);
   return 0;

@@ -23,8 +23,9 @@ export async function main(argv: string[]): Promise<number> {
   const shouldStop = () => interrupted;
   try {
     if (argv[0] === 'scan' || argv[0] === 'rewrite') {
-      // The scanner parses its own arguments (it is shared with the editor extension).
-      const scanner = await import('../../extension/scanner/cli.js');
+      // The scanner parses its own arguments (it is shared with the editor extension); loaded
+      // on demand because it brings the TypeScript compiler.
+      const scanner = require('../../extension/scanner/cli.js') as typeof import('../../extension/scanner/cli.js');
       return argv[0] === 'scan' ? await scanner.scanCommand(argv.slice(1)) : await scanner.rewriteCommand(argv.slice(1));
     }
     const cmd = parseArgs(argv);

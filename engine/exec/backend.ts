@@ -20,7 +20,7 @@ function loadNative(): boolean {
 async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'tensorflow' && !loadNative()) return false;
-    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
     const ok = await tf.setBackend(name);
     await tf.ready();
     return ok && tf.getBackend() === name;
