@@ -3,7 +3,7 @@
  * missing or the inner step is not a pure function of its inputs.
  */
 import type { Blocker, BlockerId } from '../findings.js';
-import { all, children, namesIn, within, type SyntaxNode } from './parse.js';
+import { all, child, children, namesIn, RangeMap, within, type SyntaxNode } from './parse.js';
 import type { PyContext } from './context.js';
 
 const FUSED_ATTENTION = [
@@ -22,12 +22,70 @@ export function involvedFunctions(ctx: PyContext, roots: SyntaxNode[]): SyntaxNo
     const fn = queue.pop()!;
     if (seen.has(fn)) continue;
     seen.add(fn);
-    for (const name of namesIn(ctx.doc, fn)) {
-      const callee = ctx.functions.get(name);
-      if (callee && !seen.has(callee)) queue.push(callee);
-    }
+    for (const callee of factsOf(ctx, fn).callees) if (!seen.has(callee)) queue.push(callee);
   }
   return [...seen];
+}
+
+/**
+ * What findBlockers needs from one function (or other root node), computed once
+ * per scan: many findings share their loss functions.
+ */
+interface Facts {
+  /** Functions of the file named inside, in order of first mention. */
+  callees: SyntaxNode[];
+  /** Blocking calls, in document order; `inPlace` ones block only when `head` is a differentiated parameter. */
+  calls: { call: SyntaxNode; id: BlockerId; message: string; inPlace: boolean; head: string }[];
+  /** Names inside that are bound to `torch.compile(...)`. */
+  compiled: { name: string; assigned: SyntaxNode }[];
+  decorators: string[];
+  /** Augmented assignments and the names in their targets. */
+  updates: { update: SyntaxNode; names: string[] }[];
+}
+
+/** Per scan: node type -> range -> facts. */
+const factsCache = new WeakMap<PyContext, Map<string, RangeMap<Facts>>>();
+
+function factsOf(ctx: PyContext, fn: SyntaxNode): Facts {
+  let byType = factsCache.get(ctx);
+  if (!byType) factsCache.set(ctx, (byType = new Map()));
+  let cache = byType.get(fn.name);
+  if (!cache) byType.set(fn.name, (cache = new RangeMap()));
+  return cache.get(fn) ?? cache.set(fn, collectFacts(ctx, fn));
+}
+
+function collectFacts(ctx: PyContext, fn: SyntaxNode): Facts {
+  const names = namesIn(ctx.doc, fn);
+  const callees: SyntaxNode[] = [];
+  const compiled: Facts['compiled'] = [];
+  for (const name of names) {
+    const callee = ctx.functions.get(name);
+    if (callee) callees.push(callee);
+    const assigned = ctx.assignedCalls.get(name);
+    if (assigned && ctx.names.calleeName(assigned) === 'torch.compile') compiled.push({ name, assigned });
+  }
+  const customFns = customFunctionsWithoutJvp(ctx);
+  const calls: Facts['calls'] = [];
+  for (const call of within(ctx.doc, 'CallExpression', fn)) {
+    const name = ctx.names.calleeName(call) ?? '';
+    const [head, method] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)];
+    if (method === 'apply' && customFns.has(head)) {
+      calls.push({ call, id: 'custom-function-without-jvp', message: `custom autograd.Function ${head} has no jvp staticmethod`, inPlace: false, head });
+    } else if (FUSED_ATTENTION.includes(name)) {
+      calls.push({ call, id: 'fused-attention', message: `${name} (fused attention) has no forward-mode derivative`, inPlace: false, head });
+    } else if (name === 'torch.compile') {
+      calls.push({ call, id: 'torch-compile', message: 'torch.compile does not support forward-over-reverse through this function', inPlace: false, head });
+    } else if (/^[a-z]\w*_$/.test(method) && call.firstChild?.name === 'MemberExpression') {
+      calls.push({ call, id: 'in-place-parameter-update', message: `in-place update ${head}.${method}() of a differentiated parameter`, inPlace: true, head });
+    }
+  }
+  const decorators = fn.name === 'FunctionDefinition' ? ctx.decorators(fn) : [];
+  const updates: Facts['updates'] = [];
+  for (const update of within(ctx.doc, 'UpdateStatement', fn)) {
+    const target = update.firstChild;
+    if (target) updates.push({ update, names: [...namesIn(ctx.doc, target)] });
+  }
+  return { callees, calls, compiled, decorators, updates };
 }
 
 /** Classes deriving from torch.autograd.Function that define no `jvp` staticmethod. */
@@ -39,12 +97,12 @@ function customFunctionsWithoutJvp(ctx: PyContext): Set<string> {
   const out = new Set<string>();
   customFunctionsCache.set(ctx, out);
   for (const cls of all(ctx.doc, 'ClassDefinition')) {
-    const bases = cls.getChild('ArgList');
+    const bases = child(cls, 'ArgList');
     const isFunction = bases && children(bases).some((b) => ctx.names.qualify(b) === 'torch.autograd.Function');
     if (!isFunction) continue;
-    const body = cls.getChild('Body');
+    const body = child(cls, 'Body');
     const methods = body ? namesOfMethods(ctx, body) : [];
-    if (!methods.includes('jvp')) out.add(ctx.text(cls.getChild('VariableName')!));
+    if (!methods.includes('jvp')) out.add(ctx.text(child(cls, 'VariableName')!));
   }
   return out;
 }
@@ -52,8 +110,8 @@ function customFunctionsWithoutJvp(ctx: PyContext): Set<string> {
 function namesOfMethods(ctx: PyContext, body: SyntaxNode): string[] {
   const names: string[] = [];
   for (const kid of children(body)) {
-    const def = kid.name === 'DecoratedStatement' ? kid.getChild('FunctionDefinition') : kid;
-    if (def?.name === 'FunctionDefinition') names.push(ctx.text(def.getChild('VariableName')!));
+    const def = kid.name === 'DecoratedStatement' ? child(kid, 'FunctionDefinition') : kid;
+    if (def?.name === 'FunctionDefinition') names.push(ctx.text(child(def, 'VariableName')!));
   }
   return names;
 }
@@ -68,43 +126,27 @@ function blocker(ctx: PyContext, id: BlockerId, node: SyntaxNode, message: strin
  * of the differentiated inputs (in-place updates of those break the rewrite).
  */
 export function findBlockers(ctx: PyContext, roots: SyntaxNode[], params: string[]): Blocker[] {
-  const fns = involvedFunctions(ctx, roots);
-  const inScope = (name: string) => fns.flatMap((fn) => within(ctx.doc, name, fn));
+  const fns = involvedFunctions(ctx, roots).map((fn) => ({ fn, facts: factsOf(ctx, fn) }));
   const out: Blocker[] = [];
-  const customFns = customFunctionsWithoutJvp(ctx);
-  for (const call of inScope('CallExpression')) {
-    const name = ctx.names.calleeName(call) ?? '';
-    const [head, method] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)];
-    if (method === 'apply' && customFns.has(head)) {
-      out.push(blocker(ctx, 'custom-function-without-jvp', call, `custom autograd.Function ${head} has no jvp staticmethod`));
-    } else if (FUSED_ATTENTION.includes(name)) {
-      out.push(blocker(ctx, 'fused-attention', call, `${name} (fused attention) has no forward-mode derivative`));
-    } else if (name === 'torch.compile') {
-      out.push(blocker(ctx, 'torch-compile', call, 'torch.compile does not support forward-over-reverse through this function'));
-    } else if (/^[a-z]\w*_$/.test(method) && call.firstChild?.name === 'MemberExpression' && params.includes(head)) {
-      out.push(blocker(ctx, 'in-place-parameter-update', call, `in-place update ${head}.${method}() of a differentiated parameter`));
-    }
+  for (const { facts } of fns) {
+    for (const c of facts.calls) if (!c.inPlace || params.includes(c.head)) out.push(blocker(ctx, c.id, c.call, c.message));
   }
-  for (const fn of fns) {
-    for (const name of namesIn(ctx.doc, fn)) {
-      const assigned = ctx.assignedCalls.get(name);
-      if (assigned && ctx.names.calleeName(assigned) === 'torch.compile') {
-        out.push(blocker(ctx, 'torch-compile', assigned, `${name} is compiled with torch.compile`));
-      }
+  for (const { fn, facts } of fns) {
+    for (const { name, assigned } of facts.compiled) {
+      out.push(blocker(ctx, 'torch-compile', assigned, `${name} is compiled with torch.compile`));
     }
-    const decorators = fn.name === 'FunctionDefinition' ? ctx.decorators(fn) : [];
-    if (decorators.includes('torch.compile')) {
+    if (facts.decorators.includes('torch.compile')) {
       out.push(blocker(ctx, 'torch-compile', fn, 'function is decorated with torch.compile'));
     }
-    if (decorators.some((d) => CUSTOM_VJP.includes(d))) {
+    if (facts.decorators.some((d) => CUSTOM_VJP.includes(d))) {
       out.push(blocker(ctx, 'custom-vjp-in-inner-loss', fn, 'jax.custom_vjp function inside the inner loss has no forward-mode rule'));
     }
   }
-  for (const update of inScope('UpdateStatement')) {
-    const target = update.firstChild;
-    if (!target) continue;
-    const hit = [...namesIn(ctx.doc, target)].find((n) => params.includes(n));
-    if (hit) out.push(blocker(ctx, 'in-place-parameter-update', update, `in-place update of differentiated parameter ${hit}`));
+  for (const { facts } of fns) {
+    for (const { update, names } of facts.updates) {
+      const hit = names.find((n) => params.includes(n));
+      if (hit) out.push(blocker(ctx, 'in-place-parameter-update', update, `in-place update of differentiated parameter ${hit}`));
+    }
   }
   return dedupe(out);
 }

@@ -4,7 +4,7 @@
  */
 import type { Blocker, Finding, PatternId, TextEdit } from '../findings.js';
 import { TEXTS } from '../explanations.js';
-import { all, assignedValue, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
+import { all, assignedValue, child, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
 import { Names } from './names.js';
 
 export class PyContext {
@@ -17,7 +17,7 @@ export class PyContext {
   constructor(readonly doc: PyDoc) {
     this.names = new Names(doc);
     for (const def of all(doc, 'FunctionDefinition')) {
-      const name = def.getChild('VariableName');
+      const name = child(def, 'VariableName');
       if (name) this.functions.set(src(doc, name), def);
     }
     for (const assign of all(doc, 'AssignStatement')) {
@@ -35,7 +35,7 @@ export class PyContext {
 
   /** Statements or expression making up a function's body. */
   body(fn: SyntaxNode): SyntaxNode | null {
-    if (fn.name === 'FunctionDefinition') return fn.getChild('Body');
+    if (fn.name === 'FunctionDefinition') return child(fn, 'Body');
     const kids = children(fn);
     return kids[kids.length - 1] ?? null;
   }
@@ -44,9 +44,9 @@ export class PyContext {
   decorators(def: SyntaxNode): string[] {
     const parent = def.parent;
     if (parent?.name !== 'DecoratedStatement') return [];
-    return parent.getChildren('Decorator').map((d) => {
+    return children(parent).filter((k) => k.name === 'Decorator').map((d) => {
       const dotted = children(d).filter((k) => k.name === 'VariableName' || k.name === '.').map((k) => this.text(k)).join('');
-      const first = d.getChild('VariableName');
+      const first = child(d, 'VariableName');
       if (!first) return dotted;
       const head = this.names.qualify(first) ?? this.text(first);
       return head + dotted.slice(this.text(first).length);

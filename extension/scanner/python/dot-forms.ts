@@ -2,14 +2,14 @@
  * Recognises inner products `u·v` written the usual ways (vdot/dot/@/sum of a
  * product), so an HVP `grad(g·v)` can be recognised in PyTorch and JAX code alike.
  */
-import { callArgs, positional, type SyntaxNode } from './parse.js';
+import { callArgs, child, positional, type SyntaxNode } from './parse.js';
 import type { PyContext } from './context.js';
 
 const DOT_FUNCTIONS = ['torch.dot', 'torch.vdot', 'jax.numpy.vdot', 'jax.numpy.dot', 'jax.numpy.inner'];
 const SUM_FUNCTIONS = ['torch.sum', 'jax.numpy.sum'];
 
 function operator(ctx: PyContext, binary: SyntaxNode): string {
-  const op = binary.getChild('ArithOp');
+  const op = child(binary, 'ArithOp');
   return op ? ctx.text(op) : '';
 }
 

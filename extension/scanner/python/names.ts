@@ -4,7 +4,7 @@
  * `import … as …`, `from … import … as …` and simple `name = dotted.name` assignments.
  * Scopes are merged: meta-learning scripts rarely shadow framework names.
  */
-import { all, assignedValue, children, src, targetNames, type PyDoc, type SyntaxNode } from './parse.js';
+import { all, assignedValue, children, RangeMap, src, targetNames, type PyDoc, type SyntaxNode } from './parse.js';
 
 /** Spellings that name the same API; the right-hand side is canonical. */
 const CANONICAL: [string, string][] = [
@@ -40,23 +40,25 @@ export class Names {
       return canonical(this.aliases.get(text) ?? text);
     }
     if (node.name === 'MemberExpression') {
-      const prop = node.getChild('PropertyName');
       const object = node.firstChild;
-      if (!prop || !object || node.getChild('[')) return null;
+      let prop: SyntaxNode | null = null;
+      for (let c = object; c; c = c.nextSibling) {
+        if (c.name === '[') return null;
+        if (c.name === 'PropertyName') prop ??= c;
+      }
+      if (!prop || !object) return null;
       const base = this.qualify(object);
       return base === null ? null : canonical(`${base}.${src(this.doc, prop)}`);
     }
     return null;
   }
 
-  private readonly callees = new Map<string, string | null>();
+  private readonly callees = new RangeMap<string | null>();
 
   /** Qualified name of what a call calls (cached: every pattern asks for every call). */
   calleeName(call: SyntaxNode): string | null {
-    const key = `${call.from}:${call.to}`;
-    let name = this.callees.get(key);
-    if (name === undefined) this.callees.set(key, (name = this.qualify(call.firstChild)));
-    return name;
+    const name = this.callees.get(call);
+    return name !== undefined ? name : this.callees.set(call, this.qualify(call.firstChild));
   }
 
   private addImport(stmt: SyntaxNode): void {

@@ -55,6 +55,12 @@ export function src(doc: PyDoc, node: SyntaxNode): string {
   return doc.text.slice(node.from, node.to);
 }
 
+/** The first child named `name` (like `node.getChild(name)`, without a cursor). */
+export function child(node: SyntaxNode, name: string): SyntaxNode | null {
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
+  return null;
+}
+
 export function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
@@ -90,20 +96,47 @@ export function callee(call: SyntaxNode): SyntaxNode | null {
   return call.firstChild;
 }
 
-const argsCache = new WeakMap<PyDoc, Map<string, Arg[]>>();
+/**
+ * A map keyed by a node's range (lezer hands out fresh node objects, so caches
+ * cannot key on identity). Keyed by start offset first (a small integer, fast to
+ * hash); nodes sharing a start (nested calls `f(a)(b)`) are told apart by their end.
+ */
+export class RangeMap<V> {
+  private readonly byFrom = new Map<number, { to: number; value: V }[]>();
+
+  get(node: SyntaxNode): V | undefined {
+    const list = this.byFrom.get(node.from);
+    if (!list) return undefined;
+    const to = node.to;
+    for (const entry of list) if (entry.to === to) return entry.value;
+    return undefined;
+  }
+
+  set(node: SyntaxNode, value: V): V {
+    const from = node.from;
+    const to = node.to;
+    const list = this.byFrom.get(from);
+    if (!list) this.byFrom.set(from, [{ to, value }]);
+    else {
+      const entry = list.find((e) => e.to === to);
+      if (entry) entry.value = value;
+      else list.push({ to, value });
+    }
+    return value;
+  }
+}
+
+const argsCache = new WeakMap<PyDoc, RangeMap<Arg[]>>();
 
 /** Splits a call's ArgList into positional and keyword arguments (cached per call). */
 export function callArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
   let cache = argsCache.get(doc);
-  if (!cache) argsCache.set(doc, (cache = new Map()));
-  const key = `${call.from}:${call.to}`;
-  let args = cache.get(key);
-  if (!args) cache.set(key, (args = splitArgs(doc, call)));
-  return args;
+  if (!cache) argsCache.set(doc, (cache = new RangeMap()));
+  return cache.get(call) ?? cache.set(call, splitArgs(doc, call));
 }
 
 function splitArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
-  const list = call.getChild('ArgList');
+  const list = child(call, 'ArgList');
   if (!list) return [];
   const args: Arg[] = [];
   let pendingName: string | null = null;
@@ -126,19 +159,25 @@ function splitArgs(doc: PyDoc, call: SyntaxNode): Arg[] {
 }
 
 export function positional(doc: PyDoc, call: SyntaxNode, index: number): SyntaxNode | null {
-  return callArgs(doc, call).filter((a) => a.name === null && !a.star)[index]?.value ?? null;
+  for (const a of callArgs(doc, call)) if (a.name === null && !a.star && index-- === 0) return a.value;
+  return null;
 }
 
 export function keyword(doc: PyDoc, call: SyntaxNode, name: string): SyntaxNode | null {
   return callArgs(doc, call).find((a) => a.name === name)?.value ?? null;
 }
 
-/** Names bound by an assignment target (`a`, `a, b`, `(a,)`, `[a, b]`). */
-export function targetNames(doc: PyDoc, assign: SyntaxNode): string[] {
-  const names: string[] = [];
-  for (const kid of children(assign)) {
-    if (kid.name === 'AssignOp') break;
-    collectNames(doc, kid, names);
+const targetsCache = new WeakMap<PyDoc, RangeMap<string[]>>();
+
+/** Names bound by an assignment target (`a`, `a, b`, `(a,)`, `[a, b]`); cached, do not modify. */
+export function targetNames(doc: PyDoc, assign: SyntaxNode): readonly string[] {
+  let cache = targetsCache.get(doc);
+  if (!cache) targetsCache.set(doc, (cache = new RangeMap()));
+  let names = cache.get(assign);
+  if (!names) {
+    names = [];
+    for (let kid = assign.firstChild; kid && kid.name !== 'AssignOp'; kid = kid.nextSibling) collectNames(doc, kid, names);
+    cache.set(assign, names);
   }
   return names;
 }
@@ -146,20 +185,18 @@ export function targetNames(doc: PyDoc, assign: SyntaxNode): string[] {
 function collectNames(doc: PyDoc, node: SyntaxNode, out: string[]): void {
   if (node.name === 'VariableName') out.push(src(doc, node));
   else if (node.name === 'TupleExpression' || node.name === 'ArrayExpression') {
-    for (const kid of children(node)) collectNames(doc, kid, out);
+    for (let kid = node.firstChild; kid; kid = kid.nextSibling) collectNames(doc, kid, out);
   }
 }
 
 /** The right-hand side of a simple assignment (the last child after the final `=`). */
 export function assignedValue(assign: SyntaxNode): SyntaxNode | null {
-  const kids = children(assign);
-  const lastOp = kids.map((k) => k.name).lastIndexOf('AssignOp');
-  return lastOp >= 0 ? kids[lastOp + 1] ?? null : null;
+  for (let kid = assign.lastChild; kid; kid = kid.prevSibling) if (kid.name === 'AssignOp') return kid.nextSibling;
+  return null;
 }
 
-/** Every VariableName read inside `node` (including `node` itself). */
 /** Index of the first element of a document-ordered list starting at or after `offset`. */
-function firstFrom(list: readonly { from: number }[], offset: number): number {
+export function firstFrom(list: readonly { from: number }[], offset: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -168,6 +205,11 @@ function firstFrom(list: readonly { from: number }[], offset: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Index of the first VariableName occurrence at or after `offset`. */
+export function firstVariable(doc: PyDoc, offset: number): number {
+  return firstFrom(doc.variables, offset);
 }
 
 /** Every VariableName read inside `node` (including `node` itself). */
@@ -200,7 +242,7 @@ export function isPure(node: SyntaxNode): boolean {
     case 'VariableName': case 'Number': case 'String': case 'Boolean': case 'None':
       return true;
     case 'MemberExpression':
-      return !node.getChild('[') && node.firstChild !== null && isPure(node.firstChild);
+      return !child(node, '[') && node.firstChild !== null && isPure(node.firstChild);
     default:
       return false;
   }

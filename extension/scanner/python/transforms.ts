@@ -4,7 +4,7 @@
  * and whether they run inside a loop (Python for/while, lax.scan, fori_loop).
  * Shared by JAX and torch.func, whose transforms have the same shape.
  */
-import { callArgs, children, positional, sameNode, type SyntaxNode } from './parse.js';
+import { callArgs, child, positional, sameNode, type SyntaxNode } from './parse.js';
 import type { PyContext } from './context.js';
 
 export type Framework = 'jax' | 'torch.func';
@@ -56,7 +56,7 @@ export class Transforms {
   isOpaque(fn: SyntaxNode): boolean {
     if (fn.name !== 'FunctionDefinition') return false;
     if (this.ctx.decorators(fn).some((d) => OPAQUE.includes(d))) return true;
-    const name = this.ctx.text(fn.getChild('VariableName') ?? fn);
+    const name = this.ctx.text(child(fn, 'VariableName') ?? fn);
     const wrapped = this.ctx.assignedCalls.get(name);
     return wrapped !== undefined && OPAQUE.includes(this.ctx.names.calleeName(wrapped) ?? '');
   }
@@ -80,7 +80,7 @@ export class Transforms {
         return; // runs only when referenced
       case 'ForStatement':
       case 'WhileStatement':
-        for (const kid of children(node)) this.visit(kid, true, out, self);
+        for (let kid = node.firstChild; kid; kid = kid.nextSibling) this.visit(kid, true, out, self);
         return;
       case 'VariableName':
         this.visitName(node, inLoop, out, self);
@@ -89,7 +89,7 @@ export class Transforms {
         if (this.visitCall(node, inLoop, out, self)) return;
         break;
     }
-    for (const kid of children(node)) this.visit(kid, inLoop, out, self);
+    for (let kid = node.firstChild; kid; kid = kid.nextSibling) this.visit(kid, inLoop, out, self);
   }
 
   private visitName(node: SyntaxNode, inLoop: boolean, out: Site[], self: SyntaxNode): void {
@@ -102,16 +102,16 @@ export class Transforms {
   private visitCall(call: SyntaxNode, inLoop: boolean, out: Site[], self: SyntaxNode): boolean {
     const ctx = this.ctx;
     const name = ctx.names.calleeName(call) ?? '';
-    const args = callArgs(ctx.doc, call);
     const callee = call.firstChild;
     if (REVERSE[name]) {
+      const args = callArgs(ctx.doc, call);
       const insideForward = call.parent?.name === 'ArgList' && FORWARD.includes(ctx.names.calleeName(call.parent.parent!) ?? '');
       if (!insideForward) out.push({ node: call, transform: call, kind: 'grad', inLoop });
       for (const a of args.slice(1)) this.visit(a.value, inLoop, out, self);
       return true;
     }
     if (LOOPS.includes(name)) {
-      for (const a of args) this.visit(a.value, true, out, self);
+      for (const a of callArgs(ctx.doc, call)) this.visit(a.value, true, out, self);
       return true;
     }
     if (callee?.name === 'MemberExpression' && /^def(vjp|jvp)$/.test(ctx.text(callee.lastChild ?? callee))) return true;

@@ -5,7 +5,7 @@
  */
 import type { TextEdit } from '../findings.js';
 import type { PyContext } from '../python/context.js';
-import { callArgs, children, isPure, sameNode, type SyntaxNode } from '../python/parse.js';
+import { callArgs, child, children, isPure, sameNode, type SyntaxNode } from '../python/parse.js';
 import { dotPartner } from '../python/dot-forms.js';
 import type { Framework, Site } from '../python/transforms.js';
 import { ensureImport, insertHelper } from './python-insert.js';
@@ -36,7 +36,7 @@ export function rewriteLambdaHvp(ctx: PyContext, fw: Framework, outer: SyntaxNod
   if (!GRADS.includes(ctx.names.calleeName(outer) ?? '') || callArgs(ctx.doc, outer).length !== 1) return null;
   if (application?.name !== 'CallExpression' || !sameNode(application.firstChild, outer)) return null;
   const point = callArgs(ctx.doc, application);
-  const params = children(lambda.getChild('ParamList') ?? lambda).filter((k) => k.name === 'VariableName');
+  const params = children(child(lambda, 'ParamList') ?? lambda).filter((k) => k.name === 'VariableName');
   if (point.length !== 1 || point[0].name !== null || !isPure(point[0].value) || params.length !== 1) return null;
   const param = ctx.text(params[0]);
   let f: string | null = null;

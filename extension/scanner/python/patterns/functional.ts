@@ -25,7 +25,7 @@ export function findFunctional(ctx: PyContext): Finding[] {
   };
   for (const outer of all(ctx.doc, 'CallExpression')) {
     const fw = transforms.reverseFramework(outer);
-    const fnArg = callArgs(ctx.doc, outer)[0];
+    const fnArg = fw && callArgs(ctx.doc, outer)[0];
     if (!fw || !fnArg || fnArg.name !== null) continue;
     const resolved = transforms.resolve(fnArg.value);
     if (resolved.transform) {

@@ -5,7 +5,7 @@
  */
 import type { Finding, PatternId } from '../../findings.js';
 import {
-  all, assignedValue, isWithin, sameNode, within, keyword, loopAncestor, namesIn, positional, src, targetNames,
+  all, assignedValue, child, firstFrom, firstVariable, isWithin, sameNode, within, keyword, loopAncestor, namesIn, positional, src, targetNames,
   type SyntaxNode,
 } from '../parse.js';
 import type { PyContext } from '../context.js';
@@ -51,29 +51,42 @@ function boundNames(ctx: PyContext, call: SyntaxNode): string[] {
   let node = call;
   while (node.parent?.name === 'MemberExpression' && sameNode(node.parent.firstChild, node)) node = node.parent;
   const assign = node.parent;
-  return assign?.name === 'AssignStatement' && sameNode(assignedValue(assign), node) ? targetNames(ctx.doc, assign) : [];
+  return assign?.name === 'AssignStatement' && sameNode(assignedValue(assign), node) ? [...targetNames(ctx.doc, assign)] : [];
+}
+
+/** Does any name read inside `node` satisfy `test`? (No set is built.) */
+function anyName(ctx: PyContext, node: SyntaxNode, test: (name: string) => boolean): boolean {
+  const vars = ctx.doc.variables;
+  for (let i = firstVariable(ctx.doc, node.from); i < vars.length && vars[i].from < node.to; i++) if (test(vars[i].text)) return true;
+  return false;
 }
 
 /** Names whose values depend on `seeds` (or on calls of `producers`) inside `scope`. */
 function taint(ctx: PyContext, scope: SyntaxNode, seeds: string[], producers: Set<string>): Set<string> {
   const tainted = new Set(seeds);
-  const dependsOnTaint = (node: SyntaxNode) => [...namesIn(ctx.doc, node)].some((n) => tainted.has(n) || producers.has(n));
+  const isTainted = (n: string) => tainted.has(n) || producers.has(n);
+  const dependsOnTaint = (node: SyntaxNode) => anyName(ctx, node, isTainted);
+  const assigns = within(ctx.doc, 'AssignStatement', scope).map((assign) => ({ value: assignedValue(assign), assign }));
+  const updates = within(ctx.doc, 'UpdateStatement', scope);
+  // Calls of in-place methods (`w.sub_(…)`) with a plain name as receiver.
+  const inPlace: { receiver: string; args: SyntaxNode }[] = [];
+  for (const call of within(ctx.doc, 'CallExpression', scope)) {
+    const callee = call.firstChild;
+    const receiver = callee?.name === 'MemberExpression' && /_$/.test(ctx.text(callee.lastChild!)) ? callee.firstChild : null;
+    if (receiver?.name === 'VariableName') inPlace.push({ receiver: ctx.text(receiver), args: child(call, 'ArgList') ?? call });
+  }
+  const loops = within(ctx.doc, 'ForStatement', scope);
   for (let round = 0; round < 2; round++) {
-    for (const assign of within(ctx.doc, 'AssignStatement', scope)) {
-      const value = assignedValue(assign);
+    for (const { value, assign } of assigns) {
       if (value && dependsOnTaint(value)) for (const t of targetNames(ctx.doc, assign)) tainted.add(t);
     }
     // In-place updates (`w -= lr * g`, `w.sub_(lr * g)`) make the receiver depend on the gradient.
-    for (const update of within(ctx.doc, 'UpdateStatement', scope)) {
+    for (const update of updates) {
       if (update.lastChild && dependsOnTaint(update.lastChild)) for (const n of namesIn(ctx.doc, update.firstChild!)) tainted.add(n);
     }
-    for (const call of within(ctx.doc, 'CallExpression', scope)) {
-      const callee = call.firstChild;
-      const receiver = callee?.name === 'MemberExpression' && /_$/.test(ctx.text(callee.lastChild!)) ? callee.firstChild : null;
-      if (receiver?.name === 'VariableName' && dependsOnTaint(call.getChild('ArgList') ?? call)) tainted.add(ctx.text(receiver));
-    }
-    for (const loop of within(ctx.doc, 'ForStatement', scope)) {
-      const iter = loop.getChild('in')?.nextSibling;
+    for (const { receiver, args } of inPlace) if (dependsOnTaint(args)) tainted.add(receiver);
+    for (const loop of loops) {
+      const iter = child(loop, 'in')?.nextSibling;
       if (!iter || !dependsOnTaint(iter)) continue;
       for (let k = loop.firstChild?.nextSibling; k && k.name !== 'in'; k = k.nextSibling) {
         for (const n of namesIn(ctx.doc, k)) tainted.add(n);
@@ -104,11 +117,19 @@ export function findCreateGraph(ctx: PyContext): Finding[] {
   const producers = new Map<string, Origin[]>();
   for (const origin of origins) {
     const tainted = taint(ctx, origin.scope, origin.bound, new Set());
-    const hit = diffCalls.find((d) => !originCalls.has(d) && isWithin(d, origin.scope) && after(origin.call, d, origin.scope) &&
-      (origin.kind === 'backward' || [...namesIn(ctx.doc, differentiated(ctx, d) ?? d)].some((n) => tainted.has(n))));
+    let hit: SyntaxNode | undefined;
+    // diffCalls are in document order: those inside the scope form one run.
+    for (let i = firstFrom(diffCalls, origin.scope.from); i < diffCalls.length && diffCalls[i].from < origin.scope.to; i++) {
+      const d = diffCalls[i];
+      if (!originCalls.has(d) && d.to <= origin.scope.to && after(origin.call, d, origin.scope) &&
+        (origin.kind === 'backward' || anyName(ctx, differentiated(ctx, d) ?? d, (n) => tainted.has(n)))) {
+        hit = d;
+        break;
+      }
+    }
     if (hit) secondDiff.set(origin, hit);
     else if (origin.scope.name === 'FunctionDefinition' && returnsTainted(ctx, origin.scope, tainted)) {
-      const name = src(ctx.doc, origin.scope.getChild('VariableName')!);
+      const name = src(ctx.doc, child(origin.scope, 'VariableName')!);
       producers.set(name, [...(producers.get(name) ?? []), origin]);
     }
   }
@@ -126,7 +147,7 @@ export function findCreateGraph(ctx: PyContext): Finding[] {
 }
 
 function returnsTainted(ctx: PyContext, fn: SyntaxNode, tainted: Set<string>): boolean {
-  return within(ctx.doc, 'ReturnStatement', fn).some((r) => [...namesIn(ctx.doc, r)].some((n) => tainted.has(n)));
+  return within(ctx.doc, 'ReturnStatement', fn).some((r) => anyName(ctx, r, (n) => tainted.has(n)));
 }
 
 function inputNames(ctx: PyContext, call: SyntaxNode): string[] {
