@@ -1,8 +1,22 @@
 // Bundles the CLI (and, as they land, the extension and the webview) with esbuild.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// tfjs-core registers no gradients in its CommonJS build; the nested-tf.grad baseline imports
+// its ES-module gradient registry, which must be bundled (it registers into the shared,
+// global TF.js engine), while the rest of TF.js stays external.
+const bundleTfjsGradients = {
+  name: 'bundle-tfjs-gradients',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs-core\/dist\/register_all_gradients$/ }, (args) => ({
+      path: createRequire(import.meta.url).resolve(`${args.path}.js`),
+    }));
+  },
+};
 
 const node = {
+  plugins: [bundleTfjsGradients],
   bundle: true,
   platform: 'node',
   format: 'cjs',
