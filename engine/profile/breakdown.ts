@@ -2,28 +2,10 @@ import { avalBytes } from '../core/aval.js';
 import type { MemoryProfile } from '../exec/memory.js';
 import type { Schedule } from '../exec/schedule.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
+import { CATEGORIES, type ProfileCategory as Category } from './format.js';
 
-/**
- * What each value held at the peak is, so users see where meta-gradient memory goes:
- * - parameters: θ₀ and η (inputs), and θ_t made by an optimiser update;
- * - optimiser state: m_t, v_t made by an optimiser update;
- * - inner-step checkpoints: θ_t or optimiser state held only for a later backward pass;
- * - data: the batches (inputs);
- * - tangents / cotangents: values of forward-mode / reverse-mode derivative computations;
- * - residuals: other values held only for a later derivative computation;
- * - activations: other values still awaiting forward computation.
- */
-export const CATEGORIES = [
-  'parameters',
-  'optimiser state',
-  'inner-step checkpoints',
-  'data',
-  'activations',
-  'residuals',
-  'tangents',
-  'cotangents',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** What each value held at the peak is (the categories are defined in format.ts). */
+export { CATEGORIES, type Category };
 
 export interface LiveValue {
   readonly id: number;
