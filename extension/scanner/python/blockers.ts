@@ -68,14 +68,18 @@ function collectFacts(ctx: PyContext, fn: SyntaxNode): Facts {
   const calls: Facts['calls'] = [];
   for (const call of within(ctx.doc, 'CallExpression', fn)) {
     const name = ctx.names.calleeName(call) ?? '';
-    const [head, method] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)];
+    const dot = name.lastIndexOf('.');
+    const method = dot < 0 ? name : name.slice(dot + 1);
+    const inPlace = method.endsWith('_') && /^[a-z]\w*_$/.test(method) && call.firstChild?.name === 'MemberExpression';
+    if (method !== 'apply' && !inPlace && name !== 'torch.compile' && !FUSED_ATTENTION.includes(name)) continue;
+    const head = name.slice(0, dot);
     if (method === 'apply' && customFns.has(head)) {
       calls.push({ call, id: 'custom-function-without-jvp', message: `custom autograd.Function ${head} has no jvp staticmethod`, inPlace: false, head });
     } else if (FUSED_ATTENTION.includes(name)) {
       calls.push({ call, id: 'fused-attention', message: `${name} (fused attention) has no forward-mode derivative`, inPlace: false, head });
     } else if (name === 'torch.compile') {
       calls.push({ call, id: 'torch-compile', message: 'torch.compile does not support forward-over-reverse through this function', inPlace: false, head });
-    } else if (/^[a-z]\w*_$/.test(method) && call.firstChild?.name === 'MemberExpression') {
+    } else if (inPlace) {
       calls.push({ call, id: 'in-place-parameter-update', message: `in-place update ${head}.${method}() of a differentiated parameter`, inPlace: true, head });
     }
   }
