@@ -7,16 +7,8 @@ import { materialise, type Materialised } from '../../engine/setup/materialise.j
 import type { HostTensor, MetaName, Setup } from '../../engine/setup/types.js';
 import { parseSetup } from '../../engine/setup/validate.js';
 
-/** A seeded generator so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../engine/helpers.js';
+import { rng } from '../engine/helpers.js';
 
 export function run64(setup: Setup, mode: Mode, remat: Remat, data = materialise(setup)): Promise<MetaRun> {
   return runMeta(setup, data, { mode, remat, precision: 'float64', backend: 'cpu' });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMeta, type MetaRun } from '../../engine/meta/run.js';
-import type { Materialised } from '../../engine/setup/materialise.js';
 import { materialise } from '../../engine/setup/materialise.js';
 import type { Mode, Remat } from '../../engine/setup/result.js';
 import type { Setup } from '../../engine/setup/types.js';
@@ -36,16 +35,3 @@ export function runOnce(rel: string, mode: Mode, remat: Remat, precision: 'float
   return r;
 }
 
-/** The graph inputs in order (as engine/meta/run.ts feeds them): θ₀, η, inner batches, outer batch. */
-export function hostInputs(data: Materialised): { shape: readonly number[]; data: ArrayLike<number> }[] {
-  const { log_lr, log_wd, example_logits } = data.eta;
-  return [
-    ...data.theta0,
-    log_lr,
-    ...(log_wd ? [log_wd] : []),
-    example_logits,
-    ...data.inner.flatMap((b) => [b.x, b.y]),
-    data.outer.x,
-    data.outer.y,
-  ];
-}

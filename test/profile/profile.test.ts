@@ -18,7 +18,8 @@ import { CATEGORIES, ORIGINS, PROFILE_FORMAT, profileNode, type ProfileRun } fro
 import { parseProfile } from '../../engine/profile/validate.js';
 import { materialise } from '../../engine/setup/materialise.js';
 import type { Mode, Remat } from '../../engine/setup/result.js';
-import { hostInputs, loadSetup, ROOT, runOnce, SMALL_SETUPS } from './helpers.js';
+import { hostInputs } from '../../engine/meta/run.js';
+import { loadSetup, ROOT, runOnce, SMALL_SETUPS } from './helpers.js';
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
