@@ -135,7 +135,8 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true);
   sweepSection(flagship);
   say('\n## Profiler');
-  say((await profiler.benchEstimateAtScale()).text);
+  say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'block')).text);
+  say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'step+block')).text);
   say((await profiler.benchProfilingOverhead(flagship)).text);
   const scan = benchScan();
   say(`\n## Scanner\n  scanning a ${scan.lines}-line Python file: ${scan.ms.toFixed(1)} ms (target < 100 ms)`);
