@@ -1,4 +1,5 @@
-// Bundles the CLI (and, as they land, the extension and the webview) with esbuild.
+// Bundles the CLI, the VS Code extension (vscode stays external) and the profile panel's
+// webview (browser code: dist/webview.js and, from the CSS it imports, dist/webview.css).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,7 +31,7 @@ const node = {
 const targets = [
   { entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', ...node },
   { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', ...node },
-  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
 ].filter((t) => existsSync(t.entryPoints[0]));
 
 await Promise.all(targets.map((t) => build(t)));

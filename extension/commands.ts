@@ -1,0 +1,37 @@
+/**
+ * Ids shared by the code and package.json (test/extension/manifest.test.ts checks that they
+ * match): commands, settings, the webview type and the output channel. No `vscode` import,
+ * so tests and pure modules can read them.
+ */
+
+/** The palette category of every command. */
+export const CATEGORY = 'MixFlow';
+
+export const COMMANDS = {
+  profileSetup: 'mixflow.profileSetup',
+  openProfile: 'mixflow.openProfile',
+  scanWorkspace: 'mixflow.scanWorkspace',
+  rewriteFile: 'mixflow.rewriteFile',
+  applyRewrite: 'mixflow.applyRewrite',
+  explainFinding: 'mixflow.explainFinding',
+} as const;
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+/** Setting keys (full names, as in package.json's `contributes.configuration`). */
+export const SETTINGS = {
+  codeLensEnabled: 'mixflow.codeLens.enabled',
+  decorationsEnabled: 'mixflow.decorations.enabled',
+  profileRemat: 'mixflow.profile.remat',
+  profileBackend: 'mixflow.profile.backend',
+} as const;
+
+export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** The profile panel's webview type (also its `onWebviewPanel:` activation event). */
+export const PROFILE_VIEW_TYPE = 'mixflow.profile';
+
+/** Languages whose documents get code lenses and decorations (the scanner reads them). */
+export const SCANNED_LANGUAGES = ['python', 'typescript', 'javascript'] as const;
+
+export const OUTPUT_CHANNEL_NAME = 'MixFlow';

@@ -1,0 +1,26 @@
+/**
+ * The MixFlow Studio extension: code lenses, decorations and diagnostics from the
+ * reverse-over-reverse scanner, rewriting to mixed mode, and the memory profiler's panel.
+ * Each feature registers itself and pushes every disposable into `context.subscriptions`.
+ * No telemetry.
+ */
+import type * as vscode from 'vscode';
+import { register as registerCodeLens } from './features/codeLens.js';
+import { register as registerDecorations } from './features/decorations.js';
+import { register as registerDiagnostics } from './features/diagnostics.js';
+import { registerFindingsCache } from './features/findings.js';
+import { register as registerProfiler } from './features/profileRunner.js';
+import { register as registerRewrite } from './features/rewrite.js';
+import { outputDisposable } from './output.js';
+
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(outputDisposable);
+  registerFindingsCache(context);
+  registerCodeLens(context);
+  registerDecorations(context);
+  registerDiagnostics(context);
+  registerRewrite(context);
+  registerProfiler(context);
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,58 @@
+/**
+ * A dotted underline on reverse-over-reverse code in visible editors, with the finding's
+ * explanation (and for rewritable ones a rewrite link) on hover. Off with
+ * `mixflow.decorations.enabled`. Colours are theme colours.
+ */
+import * as vscode from 'vscode';
+import { COMMANDS, SETTINGS } from '../commands.js';
+import type { Finding } from '../scanner/index.js';
+import { findingsFor, isScanned } from './findings.js';
+import { findingRange } from './ranges.js';
+import { findingKey } from './rewritePlan.js';
+
+function enabled(): boolean {
+  return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.decorationsEnabled, true);
+}
+
+export function hoverFor(uri: vscode.Uri, f: Finding): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown('**MixFlow: reverse-over-reverse** — ').appendText(f.message).appendMarkdown('\n\n').appendText(f.explanation);
+  for (const b of f.blockers) md.appendMarkdown('\n\n*Blocked:* ').appendText(`${b.message} (line ${b.line})`);
+  if (f.rewritable) {
+    const args = encodeURIComponent(JSON.stringify([uri.toString(), findingKey(f)]));
+    md.appendMarkdown(`\n\n[Rewrite to mixed mode](command:${COMMANDS.applyRewrite}?${args})`);
+    md.isTrusted = { enabledCommands: [COMMANDS.applyRewrite] };
+  }
+  return md;
+}
+
+export function register(context: vscode.ExtensionContext): void {
+  const type = vscode.window.createTextEditorDecorationType({
+    borderStyle: 'none none dotted none',
+    borderWidth: '0 0 2px 0',
+    borderColor: new vscode.ThemeColor('editorInfo.foreground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.infoForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+  });
+  const update = (editor: vscode.TextEditor) => {
+    if (!isScanned(editor.document)) return;
+    const findings = enabled() ? findingsFor(editor.document) : [];
+    editor.setDecorations(type, findings.map((f) => ({ range: findingRange(f), hoverMessage: hoverFor(editor.document.uri, f) })));
+  };
+  const updateAll = () => vscode.window.visibleTextEditors.forEach(update);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = (doc: vscode.TextDocument) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => vscode.window.visibleTextEditors.filter((e) => e.document === doc).forEach(update), 300);
+  };
+  context.subscriptions.push(
+    type,
+    { dispose: () => clearTimeout(timer) },
+    vscode.window.onDidChangeVisibleTextEditors(updateAll),
+    vscode.workspace.onDidChangeTextDocument((e) => later(e.document)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SETTINGS.decorationsEnabled)) updateAll();
+    }),
+  );
+  updateAll();
+}

@@ -1,0 +1,167 @@
+/**
+ * MixFlow: Profile Setup runs `mixflow profile SETUP --compare` (the extension's own
+ * dist/cli.js) in a child process with progress and cancellation, then opens the profile
+ * panel. Running a setup is refused in untrusted workspaces. MixFlow: Open Profile shows an
+ * existing `mixflow-profile/1` file; the panel's serializer restores it after a restart.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, PROFILE_VIEW_TYPE, SETTINGS } from '../commands.js';
+import { output, showErrorWithOutput } from '../output.js';
+import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
+import { parseProfile } from '../../engine/profile/validate.js';
+import { parseWebviewState } from '../../webview/protocol.js';
+import { runProfileCli } from './cliProcess.js';
+
+const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
+
+function readProfile(path: string, title: string): ShownProfile {
+  return { profile: parseProfile(readFileSync(path, 'utf8')), title, source: path };
+}
+
+/** The setup a profile was made from: its path as recorded, against the profile's folder or a workspace folder. */
+function setupOf(shown: ShownProfile): string | undefined {
+  const p = shown.profile.setup.path;
+  if (!p) return undefined;
+  const bases = [...(shown.source ? [dirname(shown.source)] : []), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+  const candidates = isAbsolute(p) ? [p] : bases.map((b) => resolve(b, p));
+  return candidates.find((c) => existsSync(c));
+}
+
+async function pickSetup(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && /\.mixflow\.json$/i.test(active.fsPath)) return active;
+  const found = await vscode.workspace.findFiles('**/*.mixflow.json', '**/node_modules/**', 200);
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage('MixFlow: no *.mixflow.json setup in this workspace (`mixflow init` writes examples).');
+    return undefined;
+  }
+  const items = found.map((uri) => ({ label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri }));
+  return (await vscode.window.showQuickPick(items, { title: 'MixFlow: setup to profile', matchOnDescription: true }))?.uri;
+}
+
+export class Profiler implements PanelHost {
+  private readonly running = new Set<AbortController>();
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile): void {
+    const setup = setupOf(shown);
+    if (!setup) {
+      void vscode.window.showWarningMessage(`MixFlow: cannot find the setup ${shown.profile.setup.path ?? '(none recorded)'}.`);
+      return;
+    }
+    if (action === 'openSetup') void vscode.window.showTextDocument(vscode.Uri.file(setup), { viewColumn: vscode.ViewColumn.One });
+    else void this.profile(vscode.Uri.file(setup));
+  }
+
+  async profile(arg?: unknown): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      if (await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust')) await vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
+    const setup = await pickSetup(arg);
+    if (!setup) return;
+    if (setup.scheme !== 'file') {
+      void vscode.window.showWarningMessage('MixFlow: only setups on disk can be profiled.');
+      return;
+    }
+    await vscode.workspace.textDocuments.find((d) => d.uri.toString() === setup.toString() && d.isDirty)?.save();
+    const config = vscode.workspace.getConfiguration();
+    const dir = join(this.context.globalStorageUri.fsPath, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const name = basename(setup.fsPath).replace(/(\.mixflow)?\.json$/i, '');
+    const request = {
+      node: process.execPath,
+      cli: this.context.asAbsolutePath(join('dist', 'cli.js')),
+      setup: setup.fsPath,
+      out: join(dir, `${name}.profile.json`),
+      remat: config.get<string>(SETTINGS.profileRemat, 'block'),
+      backend: config.get<string>(SETTINGS.profileBackend, 'auto'),
+      cwd: dirname(setup.fsPath),
+    };
+    const log = output();
+    log.appendLine(`$ ${request.node} ${[request.cli, 'profile', request.setup, '--compare', '--profile', request.out, '--remat', request.remat, '--backend', request.backend].join(' ')}`);
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MixFlow: profiling ${name} (standard vs MixFlow, remat ${request.remat})`, cancellable: true },
+      (progress, token) => {
+        const abort = new AbortController();
+        this.running.add(abort);
+        token.onCancellationRequested(() => abort.abort());
+        let done = 0;
+        return runProfileCli(request, {
+          signal: abort.signal,
+          onStderrLine: (line) => log.appendLine(line),
+          onProgress: (p) => {
+            progress.report({ message: p.message, increment: Math.max(0, p.overall - done) });
+            done = Math.max(done, p.overall);
+          },
+        }).finally(() => this.running.delete(abort));
+      },
+    );
+    if (result.cancelled) {
+      void vscode.window.showInformationMessage(`MixFlow: profiling ${name} cancelled; nothing was written.`);
+      return;
+    }
+    if (result.code !== 0) {
+      const why = result.stderrTail.filter((l) => l.startsWith('mixflow:')).pop() ?? `exit status ${result.code}`;
+      await showErrorWithOutput(`MixFlow: profiling ${name} failed: ${why}`);
+      return;
+    }
+    log.appendLine(result.stdout.trimEnd());
+    this.open(request.out, `MixFlow profile: ${name}`);
+  }
+
+  /** Shows a profile file in the panel, or says why it cannot. */
+  open(path: string, title = `MixFlow profile: ${basename(path)}`): void {
+    try {
+      ProfilePanel.show(this.context.extensionUri, this, readProfile(path, title));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`MixFlow: ${basename(path)}: ${(e as Error).message}`);
+    }
+  }
+
+  async openCommand(arg?: unknown): Promise<void> {
+    const uri = arg instanceof vscode.Uri
+      ? arg
+      : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'MixFlow profile': ['json'] }, title: 'MixFlow: open a profile' }))?.[0];
+    if (uri) this.open(uri.fsPath);
+  }
+
+  /** Restores a panel from its webview state (the profile's file). */
+  revive(panel: vscode.WebviewPanel, state: unknown): void {
+    const p = ProfilePanel.revive(panel, this.context.extensionUri, this);
+    let s;
+    try {
+      s = parseWebviewState(state);
+    } catch (e) {
+      s = null;
+      output().appendLine(`profile panel: ignored its saved state: ${(e as Error).message}`);
+    }
+    if (!s) return p.showError('MixFlow profile', 'Nothing to restore: open a profile with MixFlow: Open Profile.');
+    try {
+      p.showProfile(readProfile(s.source, s.title));
+    } catch (e) {
+      p.showError(s.title, `Could not reopen ${s.source}: ${(e as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    this.running.forEach((a) => a.abort());
+    ProfilePanel.disposeCurrent();
+  }
+}
+
+export function register(context: vscode.ExtensionContext): void {
+  const profiler = new Profiler(context);
+  context.subscriptions.push(
+    profiler,
+    vscode.commands.registerCommand(COMMANDS.profileSetup, (arg?: unknown) => profiler.profile(arg)),
+    vscode.commands.registerCommand(COMMANDS.openProfile, (arg?: unknown) => profiler.openCommand(arg)),
+    vscode.window.registerWebviewPanelSerializer(PROFILE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => profiler.revive(panel, state),
+    }),
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * Which text edits a rewrite makes (pure; no vscode import). The extension only ever applies
+ * the scanner's own edits, so it changes exactly what `mixflow rewrite` changes and never the
+ * maths: for a whole file, the edits of the findings the scanner applied (identical helper
+ * insertions once), checked against the scanner's rewritten text before anything is applied.
+ */
+import type { Finding, RewriteResult, TextEdit } from '../scanner/index.js';
+
+/** What identifies a finding across rescans (a code lens carries it to the command). */
+export interface FindingKey {
+  readonly line: number;
+  readonly column: number;
+  readonly pattern: string;
+}
+
+export function findingKey(f: Finding): FindingKey {
+  return { line: f.line, column: f.column, pattern: f.pattern };
+}
+
+export function isFindingKey(v: unknown): v is FindingKey {
+  const k = v as FindingKey;
+  return typeof k === 'object' && k !== null && Number.isInteger(k.line) && Number.isInteger(k.column) && typeof k.pattern === 'string';
+}
+
+export function findByKey(findings: readonly Finding[], key: FindingKey): Finding | undefined {
+  return findings.find((f) => f.line === key.line && f.column === key.column && f.pattern === key.pattern);
+}
+
+/** The finding whose lines contain `line` (1-based); the innermost when several do. */
+export function findingAtLine(findings: readonly Finding[], line: number): Finding | undefined {
+  const here = findings.filter((f) => f.line <= line && line <= f.endLine);
+  return here.sort((a, b) => a.endLine - a.line - (b.endLine - b.line))[0];
+}
+
+function editKey(e: TextEdit): string {
+  return `${e.range.start.offset}:${e.range.end.offset}:${e.newText}`;
+}
+
+/** Edits of the given findings, identical ones once, in the scanner's order. */
+export function uniqueEdits(findings: readonly Finding[]): TextEdit[] {
+  const seen = new Set<string>();
+  return findings.flatMap((f) => f.edits).filter((e) => !seen.has(editKey(e)) && !!seen.add(editKey(e)));
+}
+
+/**
+ * Applies edits the way an editor applies one batch: positions refer to the original text,
+ * inserts at one position appear in the order given. Throws on overlapping edits.
+ */
+export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range.start.offset - b.e.range.start.offset || a.i - b.i);
+  let out = '';
+  let at = 0;
+  for (const { e } of ordered) {
+    if (e.range.start.offset < at) throw new Error(`overlapping edits at offset ${e.range.start.offset}`);
+    out += text.slice(at, e.range.start.offset) + e.newText;
+    at = e.range.end.offset;
+  }
+  return out + text.slice(at);
+}
+
+export type FilePlan = { readonly edits: TextEdit[]; readonly applied: number; readonly notRewritten: readonly Finding[] } | { readonly error: string };
+
+/** The edits that turn `text` into the scanner's rewrite of it, or why there are none. */
+export function planFileRewrite(text: string, result: RewriteResult): FilePlan {
+  if (result.text === null) {
+    return {
+      error: result.findings.length === 0
+        ? 'no reverse-over-reverse meta-gradient code found, nothing to rewrite'
+        : `none of the ${result.findings.length} finding(s) can be rewritten without changing the maths`,
+    };
+  }
+  const edits = uniqueEdits(result.applied);
+  if (applyTextEdits(text, edits) !== result.text) return { error: "the scanner's edits do not reproduce its rewrite; nothing was changed" };
+  return { edits, applied: result.applied.length, notRewritten: result.notRewritten };
+}
+
+/** A code lens's title for a finding. */
+export function lensTitle(f: Finding): string {
+  const what = f.message.split(' (')[0]!;
+  const short = what.length > 60 ? `${what.slice(0, 59)}…` : what;
+  if (f.rewritable) return `MixFlow: reverse-over-reverse (${short}) — rewrite to mixed mode`;
+  const blocked = f.blockers.length > 0 ? `blocked by ${f.blockers.map((b) => b.id).join(', ')}; ` : '';
+  return `MixFlow: reverse-over-reverse (${short}) — ${blocked}explain`;
+}
