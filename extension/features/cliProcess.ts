@@ -1,5 +1,5 @@
 /**
- * Runs `mixflow profile SETUP --compare` as a child process (no vscode import, so tests run it
+ * Runs `mixflow profile SETUP --compare` (the bundled dist/cli.js) as a child process (no vscode import, so tests run it
  * for real): progress parsed from the CLI's stderr lines, every stderr line handed on, and an
  * AbortSignal that kills the whole process tree.
  */
@@ -34,8 +34,19 @@ export interface ProfileRunResult {
   readonly stderrTail: readonly string[];
 }
 
+/** The `mixflow` arguments: `profile SETUP --compare --profile OUT --remat R --backend B`. */
 export function profileArgs(r: ProfileRunRequest): string[] {
-  return [r.cli, 'profile', r.setup, '--compare', '--profile', r.out, '--remat', r.remat, '--backend', r.backend];
+  return ['profile', r.setup, '--compare', '--profile', r.out, '--remat', r.remat, '--backend', r.backend];
+}
+
+/**
+ * dist/cli.js is the CLI as a module (bin/mixflow.js calls its `main`); this runs it the same
+ * way: `node -e LAUNCH dist/cli.js ARGS…`, exit status from `main`.
+ */
+export const LAUNCH = "const [cli, ...args] = process.argv.slice(1); require(cli).main(args).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write('mixflow: ' + (e && e.stack || e) + '\\n'); process.exitCode = 1; });";
+
+export function nodeArgs(r: ProfileRunRequest): string[] {
+  return ['-e', LAUNCH, r.cli, ...profileArgs(r)];
 }
 
 /** `mixflow profile (mixflow): 71% · inner step 2, forward-mode tangents` → progress; null for other lines. */
@@ -66,17 +77,20 @@ export interface ProfileRunHooks {
   readonly onProgress?: (p: ProfileProgress) => void;
   readonly onStderrLine?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** The child's pid (its process group's id on POSIX). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export function runProfileCli(r: ProfileRunRequest, hooks: ProfileRunHooks = {}): Promise<ProfileRunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(r.node, profileArgs(r), {
+    const child = spawn(r.node, nodeArgs(r), {
       cwd: r.cwd,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32', // its own process group, so the whole tree can be killed
       windowsHide: true,
     });
+    if (child.pid !== undefined) hooks.onSpawn?.(child.pid);
     let cancelled = false;
     let stdout = '';
     let partial = '';

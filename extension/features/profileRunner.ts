@@ -12,7 +12,7 @@ import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
 import { parseProfile } from '../../engine/profile/validate.js';
 import { parseWebviewState } from '../../webview/protocol.js';
-import { runProfileCli } from './cliProcess.js';
+import { profileArgs, runProfileCli } from './cliProcess.js';
 
 const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
 
@@ -83,7 +83,7 @@ export class Profiler implements PanelHost {
       cwd: dirname(setup.fsPath),
     };
     const log = output();
-    log.appendLine(`$ ${request.node} ${[request.cli, 'profile', request.setup, '--compare', '--profile', request.out, '--remat', request.remat, '--backend', request.backend].join(' ')}`);
+    log.appendLine(`mixflow ${profileArgs(request).join(' ')}  (${request.cli})`);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MixFlow: profiling ${name} (standard vs MixFlow, remat ${request.remat})`, cancellable: true },
       (progress, token) => {
