@@ -25,9 +25,11 @@ export interface LayoutOptions {
   /** Width ÷ height each frame's layout aims for, and the whole drawing's. */
   readonly aspect: number;
   readonly rootAspect: number;
+  /** The drawing's bands are at least this wide. */
+  readonly rootMinWidth: number;
 }
 
-export const DEFAULT_LAYOUT: LayoutOptions = { groupSize: [168, 46], opSize: [112, 26], gap: 16, padding: 10, header: 22, maxOps: 40, aspect: 1.6, rootAspect: 2.2 };
+export const DEFAULT_LAYOUT: LayoutOptions = { groupSize: [168, 46], opSize: [112, 26], gap: 16, padding: 10, header: 22, maxOps: 40, aspect: 1.6, rootAspect: 2.2, rootMinWidth: 900 };
 
 export type BoxKind = 'group' | 'frame' | 'op' | 'more';
 
@@ -165,7 +167,7 @@ function place(items: Item[], frame: Item | null, within: Map<Item | null, [Item
     (it as { height: number }).height = r.height + 2 * o.padding + o.header;
     (it as { placedInner?: Placed<Item>[] }).placedInner = r.placed;
   }
-  return layoutFrame(items, within.get(frame) ?? [], o.gap, frame ? o.aspect : o.rootAspect);
+  return frame ? layoutFrame(items, within.get(frame) ?? [], o.gap, o.aspect) : layoutFrame(items, within.get(null) ?? [], o.gap, o.rootAspect, o.rootMinWidth);
 }
 
 function emit(placed: Placed<Item>[], x0: number, y0: number, o: LayoutOptions, out: LayoutBox[], at: Map<Item, LayoutBox>): void {

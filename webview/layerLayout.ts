@@ -56,9 +56,10 @@ function order<T extends FrameItem>(ls: T[][], preds: Map<T, T[]>): void {
 /**
  * Lays the frame out left to right: each layer is a column (a layer of more than `perColumn`
  * boxes becomes several), and columns wrap into bands, top to bottom, so that the frame's
- * width ÷ height comes near `aspect`.
+ * width ÷ height comes near `aspect` (bands are at least `minWidth` wide, so a handful of
+ * boxes stays on one line).
  */
-export function layoutFrame<T extends FrameItem>(items: readonly T[], edges: readonly (readonly [T, T])[], gap: number, aspect: number, perColumn = 8): FrameLayout<T> {
+export function layoutFrame<T extends FrameItem>(items: readonly T[], edges: readonly (readonly [T, T])[], gap: number, aspect: number, minWidth = 0, perColumn = 8): FrameLayout<T> {
   const sorted = [...items].sort((a, b) => a.first - b.first);
   const preds = new Map<T, T[]>();
   for (const [a, b] of edges) {
@@ -73,7 +74,7 @@ export function layoutFrame<T extends FrameItem>(items: readonly T[], edges: rea
     return { items: col, width: Math.max(...col.map((it) => it.width)), height: col.reduce((h, it) => h + it.height, 0) + gap * (col.length - 1) };
   }));
   const area = columns.reduce((a, c) => a + (c.width + gap) * (c.height + gap), 0);
-  const target = Math.max(0, ...columns.map((c) => c.width), Math.sqrt(area * aspect));
+  const target = Math.max(minWidth, ...columns.map((c) => c.width), Math.sqrt(area * aspect));
   const bands: (typeof columns)[] = [];
   let bandWidth = Number.POSITIVE_INFINITY;
   for (const c of columns) {

@@ -39,7 +39,9 @@ const texts = (page: Page, sel: string) => page.locator(sel).allTextContents();
 test('renders headline numbers, timeline, peak breakdown, graph groups and the op table of a real profile', async () => {
   const profile = fixtureProfile();
   const { page, problems } = await openPanel(browser, server.origin);
-  await page.evaluate((m) => window.postMessage(m, '*'), { type: 'profile', profile, title: 'MixFlow profile: mlp-hyper', source: FIXTURE });
+  // Sent as text and parsed in the page: playwright's own serialisation of a large object is slow.
+  const message = JSON.stringify({ type: 'profile', profile, title: 'MixFlow profile: mlp-hyper', source: FIXTURE });
+  await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), message);
   await page.waitForSelector('[data-testid=graph] g.node-group');
 
   assert.equal(await page.textContent('[data-testid=title]'), 'MixFlow profile: mlp-hyper');

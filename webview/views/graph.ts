@@ -122,7 +122,7 @@ function draw(root: G, v: RunView, layout: GraphLayout, overlay: Overlay, toggle
     // Forward edges curve from side to side; the few running back are straight.
     const dx = (x1 - x0) / 2;
     const d = dx > 0 ? `M${x0},${y0}C${x0 + dx},${y0} ${x1 - dx},${y1} ${x1},${y1}` : `M${x0},${y0}L${x1},${y1}`;
-    edges.append('path').attr('class', 'edge').attr('d', d).attr('stroke-width', 0.8 + Math.log2(e.count) * 0.6)
+    edges.append('path').attr('class', 'edge').attr('d', d).attr('stroke-width', Math.min(4, 0.8 + Math.log2(e.count) * 0.4))
       .append('title').text(`${formatCount(e.count)} edge${e.count > 1 ? 's' : ''}`);
   }
 }
