@@ -1,5 +1,6 @@
 /** Number formatting for the panel (pure). */
 
+/** As the CLI prints bytes (engine/cli/io.ts's formatBytes, which the browser cannot import: that module reads files). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];

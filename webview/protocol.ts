@@ -43,6 +43,7 @@ export class ProtocolError extends Error {
   }
 }
 
+/** How a wrong value is named in an error (as engine/profile/validate.ts names it). */
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing (the field is missing)';
   if (v === null) return 'null';
