@@ -29,7 +29,7 @@ const node = {
 };
 
 const targets = [
-  { entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', ...node },
+  { entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', ...node },
   { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', ...node },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
 ].filter((t) => existsSync(t.entryPoints[0]));

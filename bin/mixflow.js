@@ -5,29 +5,20 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const source = join(root, 'engine', 'cli', 'main.ts');
+const source = join(root, 'engine', 'cli', 'entry.ts');
 
-function load() {
-  if (existsSync(source)) {
-    try {
-      require.resolve('tsx/cjs');
-      require('tsx/cjs');
-      return require(source);
-    } catch {
-      // no tsx (a production install): fall through to the bundle
-    }
+function hasTsx() {
+  try {
+    require.resolve('tsx/cjs');
+    return true;
+  } catch {
+    return false;
   }
-  return require(join(root, 'dist', 'cli.js'));
 }
 
-load()
-  .main(process.argv.slice(2))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`mixflow: ${e && e.stack ? e.stack : e}\n`);
-      process.exitCode = 1;
-    },
-  );
+if (existsSync(source) && hasTsx()) {
+  require('tsx/cjs');
+  require(source);
+} else {
+  require(join(root, 'dist', 'cli.js'));
+}

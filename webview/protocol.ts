@@ -7,6 +7,7 @@
  * Imported by both sides: no node, vscode or DOM imports here.
  */
 import type { ProfileFile } from '../engine/profile/format.js';
+import { describeJson as describe } from '../engine/core/text.js';
 import { validateProfile } from '../engine/profile/validate.js';
 
 /** Extension → webview. */
@@ -43,15 +44,6 @@ export class ProtocolError extends Error {
   }
 }
 
-/** How a wrong value is named in an error (as engine/profile/validate.ts names it). */
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (the field is missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
-}
 
 type Rec = Readonly<Record<string, unknown>>;
 

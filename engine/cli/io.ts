@@ -4,6 +4,8 @@ import type { Setup } from '../setup/types.js';
 import type { MetaProgress } from '../meta/run.js';
 import { UsageError } from './args.js';
 
+export { formatBytes } from '../core/text.js';
+
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {
   if (!existsSync(path)) throw new UsageError(`setup file ${JSON.stringify(path)} does not exist`);
@@ -26,14 +28,14 @@ export function describeProgress(p: MetaProgress): string {
   return `${Math.floor((100 * p.done) / Math.max(1, p.total))}% · ${where}, ${what}`;
 }
 
-/** Progress on stderr: one rewritten line on a terminal, a line every few seconds otherwise. */
+/** Progress on stderr: one rewritten line on a terminal, at most a line a second otherwise (logs, the editor). */
 export function progressPrinter(label: string): { update: (p: MetaProgress) => void; done: () => void } {
   const tty = process.stderr.isTTY;
   let last = 0;
   return {
     update: (p) => {
       const now = Date.now();
-      if (!tty && now - last < 5000) return;
+      if (!tty && now - last < 1000) return;
       last = now;
       const line = `${label}: ${describeProgress(p)}`;
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
@@ -44,14 +46,3 @@ export function progressPrinter(label: string): { update: (p: MetaProgress) => v
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}

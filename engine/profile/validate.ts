@@ -11,6 +11,7 @@
  * Fields a reader does not know are ignored (later versions of /1 may add some).
  * No node or TF.js imports: the webview uses this file.
  */
+import { describeJson as describe } from '../core/text.js';
 import {
   BACKENDS,
   CATEGORIES,
@@ -36,14 +37,6 @@ export class ProfileError extends Error {
   }
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (the field is missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
-}
 
 function fail(path: string, expected: string, got: unknown, gotText?: string): never {
   throw new ProfileError(path, expected, gotText ?? describe(got));

@@ -39,14 +39,9 @@ export function profileArgs(r: ProfileRunRequest): string[] {
   return ['profile', r.setup, '--compare', '--profile', r.out, '--remat', r.remat, '--backend', r.backend];
 }
 
-/**
- * dist/cli.js is the CLI as a module (bin/mixflow.js calls its `main`); this runs it the same
- * way: `node -e LAUNCH dist/cli.js ARGS…`, exit status from `main`.
- */
-export const LAUNCH = "const [cli, ...args] = process.argv.slice(1); require(cli).main(args).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write('mixflow: ' + (e && e.stack || e) + '\\n'); process.exitCode = 1; });";
-
+/** dist/cli.js is the CLI's executable bundle: `node dist/cli.js profile …`. */
 export function nodeArgs(r: ProfileRunRequest): string[] {
-  return ['-e', LAUNCH, r.cli, ...profileArgs(r)];
+  return [r.cli, ...profileArgs(r)];
 }
 
 /** `mixflow profile (mixflow): 71% · inner step 2, forward-mode tangents` → progress; null for other lines. */
