@@ -15,17 +15,6 @@ export function currentOrigin(): Origin {
   return origin;
 }
 
-/** Runs `fn` one scope level deeper, e.g. `withScope('block/1', …)`. */
-export function withScope<T>(name: string, fn: () => T): T {
-  const saved = scopePath;
-  scopePath = [...scopePath, name];
-  try {
-    return fn();
-  } finally {
-    scopePath = saved;
-  }
-}
-
 /** Runs `fn` with the scope replaced wholesale (reverse passes replay a forward node's scope). */
 export function atScope<T>(scope: string, fn: () => T): T {
   const saved = scopePath;
@@ -35,6 +24,11 @@ export function atScope<T>(scope: string, fn: () => T): T {
   } finally {
     scopePath = saved;
   }
+}
+
+/** Runs `fn` one scope level deeper, e.g. `withScope('block/1', …)`. */
+export function withScope<T>(name: string, fn: () => T): T {
+  return atScope(currentScope() === '' ? name : `${currentScope()}/${name}`, fn);
 }
 
 export function withOrigin<T>(o: Origin, fn: () => T): T {
