@@ -3,7 +3,7 @@
  *   npx tsx scripts/bench-engine.ts [wasm] [cpu] [--runs N] [--model mlp|transformer]
  * Default: both backends (wasm, then cpu), both models, 5 timed runs after 2 warm-ups.
  */
-import { benchFirstOrder, mlpModel, printRows, transformerModel, type Row } from '../engine/bench/firstOrder.js';
+import { benchFirstOrder, mlpModel, printRows, transformerModel, type Row } from '../engine/bench/firstOrder/index.js';
 import type { BackendName } from '../engine/index.js';
 
 function option(args: string[], name: string): string | undefined {

@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
 import { benchScan } from '../../extension/scanner/bench.js';
 import { useBackend } from '../exec/backend.js';
-import { benchFirstOrder, formatRows } from '../bench/firstOrder.js';
+import { benchFirstOrder, formatRows } from '../bench/firstOrder/index.js';
 import * as profiler from '../bench/profiler.js';
-import { benchNestedRow } from '../bench/tfjsNested.js';
+import { benchNestedRow } from '../bench/tfjsNested/index.js';
 import { runMeta } from '../meta/run.js';
 import { materialise } from '../setup/materialise.js';
 import { benchModes, sweepPeaks, WASM_HEAP_BYTES, type ModeRow } from '../bench/metaBench.js';

@@ -1,5 +1,5 @@
 /**
- * The nested-TF.js baseline (engine/bench/tfjsNested.ts): its byte-peak instrument against a
+ * The nested-TF.js baseline (engine/bench/tfjsNested/): its byte-peak instrument against a
  * known allocation sequence; the TF.js higher-order gradient gaps it works around (and that
  * its replacements close them); its meta-gradients against the PyTorch float64 references and
  * against the engine's own float32 result on transformer setups; recovery after an allocation
@@ -17,7 +17,7 @@ import { parseSetup } from '../../engine/setup/validate.js';
 import type { HostTensor, MetaName, Setup } from '../../engine/setup/types.js';
 import {
   benchNestedRow, isAllocationFailure, nestedTfjsMetaGradient, secondOrderOps as ops, trackTfjsBytes, TfjsOutOfMemory,
-} from '../../engine/bench/tfjsNested.js';
+} from '../../engine/bench/tfjsNested/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type J = any;
