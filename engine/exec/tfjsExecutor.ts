@@ -33,7 +33,7 @@ export function toTensor(x: HostArray, aval: Aval): tf.Tensor {
 export type TfjsRun = Omit<Interpreted<tf.Tensor>, 'outputs'> & { outputs: Float32Array[] };
 
 /** Downloads the outputs and frees every tensor the run still holds. */
-function collect(sched: Schedule, res: Interpreted<tf.Tensor>, inputs: tf.Tensor[]): TfjsRun {
+function collect(res: Interpreted<tf.Tensor>, inputs: tf.Tensor[]): TfjsRun {
   const outputs = res.outputs.map((t) => Float32Array.from(t.dataSync()));
   for (const t of new Set(res.outputs)) if (!inputs.includes(t)) t.dispose();
   return { ...res, outputs };
@@ -58,10 +58,10 @@ function withInputs<T>(sched: Schedule, inputs: readonly HostArray[], body: (ten
  * throughout; outputs are downloaded and freed.
  */
 export function runTfjs(sched: Schedule, inputs: readonly HostArray[], opts: InterpretOptions = {}): TfjsRun {
-  return withInputs(sched, inputs, (ts) => collect(sched, new Interpreter(sched, ts, tfKernels, opts).run(), ts));
+  return withInputs(sched, inputs, (ts) => collect(new Interpreter(sched, ts, tfKernels, opts).run(), ts));
 }
 
 /** `runTfjs`, yielding to the event loop so a run can be cancelled. */
 export function runTfjsAsync(sched: Schedule, inputs: readonly HostArray[], opts: InterpretOptions = {}): Promise<TfjsRun> {
-  return withInputs(sched, inputs, async (ts) => collect(sched, await new Interpreter(sched, ts, tfKernels, opts).runAsync(), ts));
+  return withInputs(sched, inputs, async (ts) => collect(await new Interpreter(sched, ts, tfKernels, opts).runAsync(), ts));
 }

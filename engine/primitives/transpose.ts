@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ref from '../kernels/ref/index.js';
 import { transpose as transposeOp } from '../ops/shape.js';
-import { linearRules } from './rules.js';
 import { definePrimitive } from './types.js';
 
 type Perm = { perm: number[] };

@@ -20,7 +20,7 @@ function upload(h: HostTensor): tf.Tensor {
 }
 
 /** The same inputs the engine uploads (θ₀, η, every batch), plus the transformer's mask. */
-export function uploadAll(setup: Setup, data: Materialised): Uploaded {
+export function uploadAll(data: Materialised): Uploaded {
   const up: Uploaded = {
     theta0: data.theta0.map(upload),
     logLr: upload(data.eta.log_lr),

@@ -104,7 +104,7 @@ export function nestedTfjsMetaGradient(setup: Setup, data: Materialised): Nested
   const depth = engine.state.gradientDepth;
   try {
     return guardWasmMalloc(() => {
-      const up = uploadAll(setup, data);
+      const up = uploadAll(data);
       const inputBytes = tf.memory().numBytes - tracker.baseline;
       const t0 = performance.now();
       uploadMask(setup, up);
