@@ -1,7 +1,6 @@
 import { Cancelled } from '../exec/interpret.js';
 import { SetupError } from '../setup/validate.js';
 import { parseArgs, usage, UsageError } from './args.js';
-import { benchCommand } from './benchCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { estimateCommand } from './estimateCommand.js';
 import { runInit } from './init.js';
@@ -38,8 +37,11 @@ export async function main(argv: string[]): Promise<number> {
         return await profileCommand(cmd.setup, cmd.options, shouldStop);
       case 'init':
         return runInit(cmd.dir);
-      case 'bench':
+      case 'bench': {
+        // Loaded on demand: the benches bring TF.js's gradient registry and their baselines.
+        const { benchCommand } = require('./benchCommand.js') as typeof import('./benchCommand.js');
         return await benchCommand(cmd.setups, cmd.options, shouldStop);
+      }
       case 'demo':
         return await demoCommand(cmd.options, shouldStop);
       case 'help':
