@@ -2,7 +2,7 @@ import { avalBytes } from '../core/aval.js';
 import type { MemoryProfile } from '../exec/memory.js';
 import type { Schedule } from '../exec/schedule.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { CATEGORIES, type ProfileCategory as Category } from './format.js';
+import { blockGroup, CATEGORIES, stepGroup, type ProfileCategory as Category } from './format.js';
 
 /** What each value held at the peak is (the categories are defined in format.ts). */
 export { CATEGORIES, type Category };
@@ -19,9 +19,9 @@ export interface LiveValue {
 export interface PeakBreakdown {
   readonly live: readonly LiveValue[];
   readonly byCategory: Record<Category, number>;
-  /** Bytes by the first two scope segments (`step/2`, `outer`, `(input)`). */
+  /** Bytes by inner step (`step/2`, `outer`, `(input)`; see `stepGroup`). */
   readonly byScope: Record<string, number>;
-  /** Bytes by scope down to the block (`step/2/grad/block/1`). */
+  /** Bytes by scope down to the block (`step/2/grad/block/1`; see `blockGroup`). */
   readonly byBlock: Record<string, number>;
 }
 
@@ -33,15 +33,6 @@ function categorise(node: GraphNode | undefined, inputName: string, laterConsume
   const update = /(^|\/)update\/(state|params)(\/|$)/.exec(node.scope);
   if (update) return forBackwardOnly ? 'inner-step checkpoints' : update[2] === 'state' ? 'optimiser state' : 'parameters';
   return forBackwardOnly ? 'residuals' : 'activations';
-}
-
-function prefix(scope: string, depth: number): string {
-  return scope.split('/').slice(0, depth).join('/') || '(top)';
-}
-
-function blockPrefix(scope: string): string {
-  const m = /^(.*?\/(block|layer)\/\d+)/.exec(scope);
-  return m ? m[1] : scope || '(top)';
 }
 
 /** Attributes every value live at the peak to a category and a scope; each breakdown sums to the peak. */
@@ -63,8 +54,8 @@ export function peakBreakdown(graph: Graph, sched: Schedule, memory: MemoryProfi
     const category = categorise(node, names.get(id) ?? '', consumers.get(id) ?? []);
     const scope = node ? node.scope : '(input)';
     byCategory[category] += bytes;
-    byScope[prefix(scope, 2)] = (byScope[prefix(scope, 2)] ?? 0) + bytes;
-    byBlock[blockPrefix(scope)] = (byBlock[blockPrefix(scope)] ?? 0) + bytes;
+    byScope[stepGroup(scope)] = (byScope[stepGroup(scope)] ?? 0) + bytes;
+    byBlock[blockGroup(scope)] = (byBlock[blockGroup(scope)] ?? 0) + bytes;
     return { id, bytes, category, scope, op: node ? node.op : 'input' };
   });
   return { live, byCategory, byScope, byBlock };

@@ -11,12 +11,10 @@ import { jsonNumber } from '../setup/result.js';
 import { innerBatchSize, innerSteps, outerBatchSize, type Setup } from '../setup/types.js';
 import { peakBreakdown, CATEGORIES as BREAKDOWN_CATEGORIES } from './breakdown.js';
 import {
-  blockGroup,
   CATEGORIES,
   DTYPES,
   ORIGINS,
   PROFILE_FORMAT,
-  stepGroup,
   type ProfileComparison,
   type ProfileFile,
   type ProfileGraph,
@@ -181,8 +179,6 @@ function round3(x: number): number {
 
 function buildPeak(r: MetaRun, nodeIndex: ReadonlyMap<number, number>, graphNodes: MetaRun['traced']['graph']['nodes']): ProfilePeak {
   const b = peakBreakdown(r.traced.graph, r.sched, r.memory);
-  const byStep: Record<string, number> = {};
-  const byBlock: Record<string, number> = {};
   const byOp: Record<string, number> = {};
   const byOrigin = { ...zeroByOrigin(), input: 0 } as Record<ProfileOrigin | 'input', number>;
   const live = { id: [] as number[], bytes: [] as number[], category: [] as number[], node: [] as number[] };
@@ -193,8 +189,6 @@ function buildPeak(r: MetaRun, nodeIndex: ReadonlyMap<number, number>, graphNode
     live.bytes.push(v.bytes);
     live.category.push(CATEGORY_INDEX.get(v.category)!);
     live.node.push(k ?? -1);
-    add(byStep, node ? stepGroup(node.scope) : '(input)', v.bytes);
-    add(byBlock, node ? blockGroup(node.scope) : '(input)', v.bytes);
     add(byOp, node ? node.op : 'input', v.bytes);
     byOrigin[node ? node.origin : 'input'] += v.bytes;
   }
@@ -204,8 +198,8 @@ function buildPeak(r: MetaRun, nodeIndex: ReadonlyMap<number, number>, graphNode
     step: r.memory.peakStep,
     live,
     by_category: b.byCategory,
-    by_step: byStep,
-    by_block: byBlock,
+    by_step: b.byScope,
+    by_block: b.byBlock,
     by_op: byOp,
     by_origin: byOrigin,
   };
