@@ -20,7 +20,8 @@
 import type { Mode, Precision, Remat } from '../setup/result.js';
 
 export type { Mode, Precision, Remat } from '../setup/result.js';
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendChoice } from '../exec/backend.js';
+import type { BackendChoice } from '../exec/backend.js';
 
 export const COMMANDS = ['run', 'estimate', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -7,7 +7,7 @@ import { benchNestedRow } from '../bench/tfjsNested/index.js';
 import { runMeta } from '../meta/run.js';
 import { materialise } from '../setup/materialise.js';
 import { benchModes, sweepPeaks, WASM_HEAP_BYTES, type ModeRow } from '../bench/metaBench.js';
-import type { Remat } from '../meta/problem.js';
+import { REMATS, type Remat } from '../meta/problem.js';
 import { parseSetup } from '../setup/validate.js';
 import type { Setup } from '../setup/types.js';
 import flagshipJson from '../setup/examples/transformer-flagship.mixflow.json';
@@ -16,7 +16,6 @@ import { INIT_EXAMPLES } from './init.js';
 import { formatBytes, readSetup } from './io.js';
 import { formatTable } from './table.js';
 
-const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
 const say = (s = '') => process.stdout.write(`${s}\n`);
 
 function top(byCategory: Record<string, number> | undefined, n = 3): string {

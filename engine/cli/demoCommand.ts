@@ -24,8 +24,8 @@ export async function demoCommand(options: Options, shouldStop: () => boolean): 
     const setup = parseSetup(example.json);
     const remat = setup.model.kind === 'transformer' ? 'block' : options.remat;
     const runs: MetaRun[] = [];
-    const modes = (['standard', 'mixflow'] as const).map((mode) => ({ ...options, mode, remat, profile: 'demo' }));
-    for (const o of modes) runs.push(await runSetup(setup, o, shouldStop, `${example.file} ${o.mode}`));
+    const modes = (['standard', 'mixflow'] as const).map((mode) => ({ ...options, mode, remat }));
+    for (const o of modes) runs.push(await runSetup(setup, o, shouldStop, { label: `${example.file} ${o.mode}`, timeNodes: true }));
     const diff = maxRelativeDifference(runs[0].metaGrads, runs[1].metaGrads);
     const profile = join(PROFILE_DIR, example.file.replace(/\.mixflow\.json$/, '.profile.json'));
     writeProfile(profile, example.file, setup, runs, modes);

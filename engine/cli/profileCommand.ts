@@ -114,7 +114,7 @@ export async function profileCommand(setupPath: string, options: Options, should
   const modes: Mode[] = options.compare ? ['standard', 'mixflow'] : [options.mode];
   const runs: MetaRun[] = [];
   const runOptions = modes.map((mode): Options => ({ ...options, mode, profile: out }));
-  for (const o of runOptions) runs.push(await runSetup(setup, o, shouldStop, `mixflow profile (${o.mode})`));
+  for (const o of runOptions) runs.push(await runSetup(setup, o, shouldStop, { label: `mixflow profile (${o.mode})`, timeNodes: true }));
   const { profile, bytes } = writeProfile(out, setupPath, setup, runs, runOptions);
   if (options.json) {
     process.stdout.write(`${stringifyJson(summaryJson(out, profile))}\n`);

@@ -6,8 +6,13 @@ import type { Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
 
-/** Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag. */
-export async function runSetup(setup: Setup, options: Options, shouldStop: () => boolean, label = 'mixflow'): Promise<MetaRun> {
+/** Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag; `timeNodes` for profiles. */
+export async function runSetup(
+  setup: Setup,
+  options: Options,
+  shouldStop: () => boolean,
+  { label = 'mixflow', timeNodes = false }: { label?: string; timeNodes?: boolean } = {},
+): Promise<MetaRun> {
   const progress = progressPrinter(label);
   try {
     return await runMeta(setup, materialise(setup), {
@@ -17,7 +22,7 @@ export async function runSetup(setup: Setup, options: Options, shouldStop: () =>
       backend: options.backend,
       onProgress: progress.update,
       shouldStop,
-      timeNodes: options.profile !== undefined,
+      timeNodes,
     });
   } finally {
     progress.done();
@@ -52,7 +57,7 @@ function summary(setupPath: string, r: MetaRun, options: Options): string {
 
 export async function runCommand(path: string, options: Options, shouldStop: () => boolean): Promise<number> {
   const setup = readSetup(path);
-  const r = await runSetup(setup, options, shouldStop);
+  const r = await runSetup(setup, options, shouldStop, { timeNodes: options.profile !== undefined });
   if (options.profile) writeProfile(options.profile, path, setup, [r], [options]);
   process.stdout.write(`${options.json ? resultJson(setup, r, options) : summary(path, r, options)}\n`);
   return 0;

@@ -4,7 +4,6 @@ import type { LossKind, MetaName, MlpSpec, OptimizerSpec, TransformerSpec } from
 export type { MetaName } from '../setup/types.js';
 export type Mode = 'standard' | 'mixflow';
 export type Remat = 'none' | 'step' | 'block' | 'step+block';
-export const MODES: readonly Mode[] = ['standard', 'mixflow'];
 export const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
 
 /** The static description of a bilevel problem: everything but the numbers. */

@@ -1,4 +1,3 @@
-import type { Aval } from '../core/aval.js';
 import { useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
@@ -12,7 +11,8 @@ import type { Precision } from '../setup/result.js';
 import type { HostTensor, MetaName, Setup } from '../setup/types.js';
 import type { Traced } from '../trace/traceGraph.js';
 import type { MetaOptions } from './objective.js';
-import { problemOf, traceMeta } from './trace.js';
+import { traceMeta } from './trace.js';
+import { paramSpecs } from '../setup/transformerParams.js';
 
 export interface MetaRunOptions extends MetaOptions {
   readonly precision: Precision;
@@ -65,22 +65,17 @@ export function hostInputs(data: Materialised): HostArray[] {
 }
 
 /** Splits the flat graph outputs into V and one tensor (or tensor list, for θ₀) per `wrt`. */
-function unpack(setup: Setup, traced: Traced, outputs: ArrayLike<number>[]): Pick<MetaRun, 'outerLoss' | 'metaGrads'> {
-  const avals = traced.graph.outputs.map((id) => avalOf(traced, id));
+function unpack(setup: Setup, sched: Schedule, outputs: ArrayLike<number>[]): Pick<MetaRun, 'outerLoss' | 'metaGrads'> {
+  const avals = sched.graph.outputs.map((id) => sched.avalOf.get(id)!);
   const host = (k: number): HostTensor => ({ shape: [...avals[k].shape], dtype: 'float32', data: Float64Array.from(outputs[k]) });
   let k = 1;
   const metaGrads: MetaRun['metaGrads'] = {};
   for (const name of setup.wrt) {
     if (name === 'theta0') {
-      metaGrads.theta0 = problemOf(setup).params.map(() => host(k++));
+      metaGrads.theta0 = paramSpecs(setup.model).map(() => host(k++));
     } else metaGrads[name] = host(k++);
   }
   return { outerLoss: outputs[0][0], metaGrads };
-}
-
-function avalOf(traced: Traced, id: number): Aval {
-  const g = traced.graph;
-  return (g.nodes.find((n) => n.id === id) ?? g.inputs.find((i) => i.id === id))!.aval;
 }
 
 function progressReporter(opts: MetaRunOptions): ((e: StepEvent) => void) | undefined {
@@ -108,7 +103,7 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   const outputs = res.outputs.map((o) => ('data' in o ? o.data : o));
   const timeMs = performance.now() - t0;
   return {
-    ...unpack(setup, traced, outputs),
+    ...unpack(setup, sched, outputs),
     peakBytes: res.memory.peakBytes,
     activePeakBytes: res.memory.activePeakBytes,
     timeMs,

@@ -1,18 +1,17 @@
 import * as E from '../index.js';
 import type { NamedAval } from '../trace/traceGraph.js';
-import { mlpParamSpecs, transformerParamSpecs } from '../setup/transformerParams.js';
+import { paramSpecs } from '../setup/transformerParams.js';
 import { exampleLogitsShape, innerBatchSize, innerSteps, outerBatchSize, type Setup } from '../setup/types.js';
 import { metaGradient, type MetaOptions } from './objective.js';
 import type { MetaProblem } from './problem.js';
 
 /** The static problem of a setup: model, loss, optimiser, parameter list, T, wrt. */
 export function problemOf(setup: Setup): MetaProblem {
-  const params = setup.model.kind === 'mlp' ? mlpParamSpecs(setup.model.sizes) : transformerParamSpecs(setup.model);
   return {
     model: setup.model,
     loss: setup.loss,
     optimizer: setup.optimizer,
-    params,
+    params: paramSpecs(setup.model),
     steps: innerSteps(setup),
     wrt: setup.wrt,
     weightDecay: setup.eta.log_wd !== undefined,
