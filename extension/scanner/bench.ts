@@ -4,6 +4,8 @@
  * shapes, scanned several times; the median is reported.
  */
 import { scanText } from './index.js';
+import { parsePython, type PythonParser } from './python/parse.js';
+import { scanPython } from './python/scan.js';
 
 const HEADER = `import torch
 import torch.nn.functional as F
@@ -66,17 +68,36 @@ export function benchSource(lines = 5000): string {
   return text.split('\n').slice(0, lines).join('\n') + '\n';
 }
 
-export function benchScan(): { lines: number; ms: number } {
+export interface ScanBench {
+  lines: number;
+  /** Median time of `scanText` on the file. */
+  ms: number;
+  /** Which parser built the tree (`fast` unless the file used syntax it declines). */
+  parsedBy: PythonParser;
+  /** The same scan with lezer as the parser, for comparison. */
+  lezerMs: number;
+}
+
+export function benchScan(): ScanBench {
   const text = benchSource();
   const lines = text.split('\n').length - 1;
+  return {
+    lines,
+    ms: medianMs(() => scanText('bench.py', text)),
+    parsedBy: parsePython('bench.py', text).parsedBy,
+    lezerMs: medianMs(() => scanPython('bench.py', text, 'lezer')),
+  };
+}
+
+function medianMs(scan: () => void): number {
   // Warm-up: module loading and the JIT take a few scans to settle (an editor scans many files).
-  for (let i = 0; i < 3; i++) scanText('bench.py', text);
+  for (let i = 0; i < 3; i++) scan();
   const times: number[] = [];
   for (let run = 0; run < 7; run++) {
     const start = performance.now();
-    scanText('bench.py', text);
+    scan();
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  return { lines, ms: Math.round(times[times.length >> 1] * 10) / 10 };
+  return Math.round(times[times.length >> 1] * 10) / 10;
 }

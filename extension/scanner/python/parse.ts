@@ -6,6 +6,7 @@
 import { parser } from '@lezer/python';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { LineIndex } from '../text.js';
+import { fastParsePython, Unsupported } from './fastParse/index.js';
 
 export type { SyntaxNode };
 
@@ -18,15 +19,22 @@ export interface PyDoc {
   nodes: Map<string, SyntaxNode[]>;
   /** Every VariableName occurrence, in document order (cheaper than walking subtrees). */
   variables: { from: number; text: string }[];
+  /** Which parser built the tree (both build the same tree; `fast` is about 3x quicker). */
+  parsedBy: PythonParser;
 }
+
+/** `fast` falls back to lezer on syntax it does not mirror exactly; `lezer` always uses lezer. */
+export type PythonParser = 'fast' | 'lezer';
 
 const COLLECTED = new Set([
   'CallExpression', 'FunctionDefinition', 'LambdaExpression', 'ClassDefinition', 'ImportStatement',
   'AssignStatement', 'UpdateStatement', 'ForStatement', 'WhileStatement', 'ReturnStatement', 'Decorator',
 ]);
 
-export function parsePython(path: string, text: string): PyDoc {
-  const tree = parser.parse(text);
+export function parsePython(path: string, text: string, prefer: PythonParser = 'fast'): PyDoc {
+  const fast = prefer === 'fast' ? fastParsePython(text) : null;
+  const parsedBy: PythonParser = fast && !(fast instanceof Unsupported) ? 'fast' : 'lezer';
+  const tree = fast && !(fast instanceof Unsupported) ? fast : parser.parse(text);
   const nodes = new Map<string, SyntaxNode[]>();
   const variables: PyDoc['variables'] = [];
   for (const name of COLLECTED) nodes.set(name, []);
@@ -36,7 +44,7 @@ export function parsePython(path: string, text: string): PyDoc {
       else if (COLLECTED.has(ref.name)) nodes.get(ref.name)!.push(ref.node);
     },
   });
-  return { path, text, tree, lines: new LineIndex(text), nodes, variables };
+  return { path, text, tree, lines: new LineIndex(text), nodes, variables, parsedBy };
 }
 
 export function all(doc: PyDoc, name: string): SyntaxNode[] {

@@ -1,6 +1,6 @@
 /** All Python patterns over one file. */
 import type { Finding } from '../findings.js';
-import { parsePython } from './parse.js';
+import { parsePython, type PythonParser } from './parse.js';
 import { PyContext } from './context.js';
 import { findCreateGraph } from './patterns/torch-create-graph.js';
 import { findTorchFunctional } from './patterns/torch-functional.js';
@@ -10,8 +10,8 @@ import { findFunctional } from './patterns/functional.js';
 /** Every pattern needs one of these words; files without any are not parsed at all. */
 const TRIGGERS = /grad|hvp|vhp|hessian|jacrev|vjp|innerloop_ctx|MAML|MetaSGD|MetaAdam|MetaRMSProp|MetaOptimizer|adapt|create_graph/;
 
-export function scanPython(path: string, text: string): Finding[] {
+export function scanPython(path: string, text: string, prefer: PythonParser = 'fast'): Finding[] {
   if (!TRIGGERS.test(text)) return [];
-  const ctx = new PyContext(parsePython(path, text));
+  const ctx = new PyContext(parsePython(path, text, prefer));
   return [...findCreateGraph(ctx), ...findTorchFunctional(ctx), ...findLibraries(ctx), ...findFunctional(ctx)];
 }
