@@ -91,7 +91,8 @@ export function benchScan(): ScanBench {
 
 function medianMs(scan: () => void): number {
   // Warm-up: module loading and the JIT take a few scans to settle (an editor scans many files).
-  for (let i = 0; i < 3; i++) scan();
+  const warmUntil = performance.now() + 500;
+  for (let i = 0; i < 5 || performance.now() < warmUntil; i++) scan();
   const times: number[] = [];
   for (let run = 0; run < 7; run++) {
     const start = performance.now();

@@ -4,9 +4,11 @@
  * one), open and close nodes. A node ends where its last taken token ends,
  * as in lezer; line ends at EOF, indents and dedents never extend a node.
  */
-import { DEDENT, INDENT, NEWLINE_AT_EOF, type Tokens } from './lexer.js';
+import { Tok, type Tokens } from './lexer.js';
 import { TreeWriter } from './writer.js';
 import { Unsupported } from './unsupported.js';
+
+const { DEDENT, INDENT, NEWLINE_AT_EOF } = Tok;
 
 /** Leaf type meaning "take the token but write no node" (lezer's anonymous tokens). */
 export const NO_NODE = -1;

@@ -5,14 +5,11 @@
  * and `@` operators carry their token as a child, subscripts and slices sit
  * directly in a MemberExpression.
  */
-import {
-  AMP, ARROW, ASSIGN, AT, CARET, COLON, COMMA, COMPARE, CONVERSION, DOT, DSLASH, DSTAR, ELLIPSIS,
-  FSTRING_END, FSTRING_START, LBRACE, LPAR, LSHIFT, LSQB, MINUS, NAME, NUMBER, PERCENT, PLUS,
-  RBRACE, REPL_END, REPL_START, RPAR, RSHIFT, RSQB, SELF_DOC, SLASH, SPEC_CHARS, SPEC_START, STAR,
-  STRING, TILDE, VBAR, WALRUS, KW_FIRST, KEYWORDS, kw,
-} from './lexer.js';
+import { Tok, KEYWORDS, kw } from './lexer.js';
 import { Cursor, NO_NODE } from './cursor.js';
 import { nodeId } from './writer.js';
+
+const { AMP, ARROW, ASSIGN, AT, CARET, COLON, COMMA, COMPARE, CONVERSION, DOT, DSLASH, DSTAR, ELLIPSIS, FSTRING_END, FSTRING_START, LBRACE, LPAR, LSHIFT, LSQB, MINUS, NAME, NUMBER, PERCENT, PLUS, RBRACE, REPL_END, REPL_START, RPAR, RSHIFT, RSQB, SELF_DOC, SLASH, SPEC_CHARS, SPEC_START, STAR, STRING, TILDE, VBAR, WALRUS, KW_FIRST } = Tok;
 
 export const N = {
   VariableName: nodeId('VariableName'), PropertyName: nodeId('PropertyName'), Number: nodeId('Number'),

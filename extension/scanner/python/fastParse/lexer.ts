@@ -13,31 +13,69 @@
  */
 import { Unsupported } from './unsupported.js';
 
-export const EOF: number = 0;
-export const NEWLINE: number = 1;
-/** A NEWLINE that ends the file without a line break: it does not extend a node's end. */
-export const NEWLINE_AT_EOF: number = 2;
-export const INDENT: number = 3;
-export const DEDENT: number = 4;
-export const NAME: number = 5;
-export const NUMBER: number = 6;
-export const STRING: number = 7;
-export const FSTRING_START: number = 8;
-export const FSTRING_END: number = 9;
-export const REPL_START: number = 10;
-export const REPL_END: number = 11;
-export const CONVERSION: number = 12;
-export const SELF_DOC: number = 13;
-export const SPEC_START: number = 14;
-export const SPEC_CHARS: number = 15;
-// Operators.
-export const LPAR: number = 20, RPAR: number = 21, LSQB: number = 22, RSQB: number = 23, LBRACE: number = 24, RBRACE: number = 25;
-export const COMMA: number = 26, COLON: number = 27, SEMI: number = 28, DOT: number = 29, ELLIPSIS: number = 30, ARROW: number = 31;
-export const ASSIGN: number = 32, WALRUS: number = 33, AT: number = 34, PLUS: number = 35, MINUS: number = 36, STAR: number = 37, SLASH: number = 38;
-export const DSLASH: number = 39, PERCENT: number = 40, DSTAR: number = 41, TILDE: number = 42, VBAR: number = 43, CARET: number = 44, AMP: number = 45;
-export const LSHIFT: number = 46, RSHIFT: number = 47, COMPARE: number = 48, UPDATE: number = 49;
+/**
+ * Token kinds. Modules destructure this once into local constants
+ * (`const { NAME } = Tok;`): an imported binding compiles to a getter call
+ * under the CommonJS transform tsx runs the CLI with, too slow for the
+ * parser's inner loops.
+ */
+const TOKEN_KINDS = {
+  EOF: 0,
+  NEWLINE: 1,
+  NEWLINE_AT_EOF: 2,
+  INDENT: 3,
+  DEDENT: 4,
+  NAME: 5,
+  NUMBER: 6,
+  STRING: 7,
+  FSTRING_START: 8,
+  FSTRING_END: 9,
+  REPL_START: 10,
+  REPL_END: 11,
+  CONVERSION: 12,
+  SELF_DOC: 13,
+  SPEC_START: 14,
+  SPEC_CHARS: 15,
+  LPAR: 20,
+  RPAR: 21,
+  LSQB: 22,
+  RSQB: 23,
+  LBRACE: 24,
+  RBRACE: 25,
+  COMMA: 26,
+  COLON: 27,
+  SEMI: 28,
+  DOT: 29,
+  ELLIPSIS: 30,
+  ARROW: 31,
+  ASSIGN: 32,
+  WALRUS: 33,
+  AT: 34,
+  PLUS: 35,
+  MINUS: 36,
+  STAR: 37,
+  SLASH: 38,
+  DSLASH: 39,
+  PERCENT: 40,
+  DSTAR: 41,
+  TILDE: 42,
+  VBAR: 43,
+  CARET: 44,
+  AMP: 45,
+  LSHIFT: 46,
+  RSHIFT: 47,
+  COMPARE: 48,
+  UPDATE: 49,
+  /** Keyword kinds are KW_FIRST + their index in KEYWORDS. */
+  KW_FIRST: 60,
+};
+export const Tok: Readonly<Record<keyof typeof TOKEN_KINDS, number>> = TOKEN_KINDS;
+const { EOF, NEWLINE, NEWLINE_AT_EOF, INDENT, DEDENT, NAME, NUMBER, STRING, FSTRING_START, FSTRING_END, REPL_START, REPL_END,
+  CONVERSION, SELF_DOC, SPEC_START, SPEC_CHARS, LPAR, RPAR, LSQB, RSQB, LBRACE, RBRACE, COMMA, COLON, SEMI, DOT,
+  ELLIPSIS, ARROW, ASSIGN, WALRUS, AT, PLUS, MINUS, STAR, SLASH, DSLASH, PERCENT, DSTAR, TILDE, VBAR, CARET, AMP,
+  LSHIFT, RSHIFT, COMPARE, UPDATE, KW_FIRST } = Tok;
+
 // Keywords (lezer's kw<…>: always keywords, never names).
-export const KW_FIRST: number = 60;
 export const KEYWORDS = [
   'async', 'def', 'await', 'or', 'and', 'in', 'not', 'is', 'if', 'else', 'lambda', 'yield', 'from',
   'for', 'del', 'pass', 'break', 'continue', 'return', 'raise', 'import', 'as', 'global', 'nonlocal',

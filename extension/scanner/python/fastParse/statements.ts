@@ -6,14 +6,13 @@
  * Soft keywords (`match`, `type`) and Python 2's `print x` are left to lezer,
  * whose grammar reads them ambiguously.
  */
-import {
-  ASSIGN, AT, COLON, COMMA, DEDENT, DOT, DSTAR, ELLIPSIS, EOF, INDENT, LPAR, LSQB, NAME,
-  NEWLINE, NEWLINE_AT_EOF, RPAR, SEMI, SLASH, STAR, UPDATE,
-} from './lexer.js';
+import { Tok } from './lexer.js';
 import type { Tree } from '@lezer/common';
 import { NO_NODE } from './cursor.js';
 import { ExpressionParser, K, N } from './expressions.js';
 import { nodeId } from './writer.js';
+
+const { ASSIGN, AT, COLON, COMMA, DEDENT, DOT, DSTAR, ELLIPSIS, EOF, INDENT, LPAR, LSQB, NAME, NEWLINE, NEWLINE_AT_EOF, RPAR, SEMI, SLASH, STAR, UPDATE } = Tok;
 
 const S = {
   AssignStatement: nodeId('AssignStatement'), UpdateStatement: nodeId('UpdateStatement'),
