@@ -308,6 +308,25 @@ export class ExpressionParser extends Cursor {
     }
   }
 
+  /** commaSep<test>, a trailing comma allowed. */
+  protected tests(): void {
+    for (;;) {
+      this.test();
+      if (this.kind !== COMMA) return;
+      this.take(N.Comma);
+      if (!this.canStartTest()) return;
+    }
+  }
+
+  /** The `, item` repeats of a bracketed list, up to (not including) its closing bracket. */
+  private moreItems(closer: number, item: () => void): void {
+    while (this.kind === COMMA) {
+      this.take(N.Comma);
+      if (this.kind === closer) return;
+      item();
+    }
+  }
+
   private starOrTest(): void {
     if (this.kind === STAR) {
       this.take(N.Star);
@@ -345,11 +364,7 @@ export class ExpressionParser extends Cursor {
       this.expect(RPAR, N.RParen);
       return this.close(N.ComprehensionExpression, start, from);
     }
-    while (this.kind === COMMA) {
-      this.take(N.Comma);
-      if (this.kind === RPAR) break;
-      this.starOrTestNamed();
-    }
+    this.moreItems(RPAR, () => this.starOrTestNamed());
     this.expect(RPAR, N.RParen);
     this.close(N.TupleExpression, start, from);
   }
@@ -368,11 +383,7 @@ export class ExpressionParser extends Cursor {
       this.expect(RSQB, N.RBracket);
       return this.close(N.ArrayComprehensionExpression, start, from);
     }
-    while (this.kind === COMMA) {
-      this.take(N.Comma);
-      if (this.kind === RSQB) break;
-      this.starOrTestNamed();
-    }
+    this.moreItems(RSQB, () => this.starOrTestNamed());
     this.expect(RSQB, N.RBracket);
     this.close(N.ArrayExpression, start, from);
   }
@@ -403,11 +414,7 @@ export class ExpressionParser extends Cursor {
       this.expect(RBRACE, N.RBrace);
       return this.close(isDict ? N.DictionaryComprehensionExpression : N.SetComprehensionExpression, start, from);
     }
-    while (this.kind === COMMA) {
-      this.take(N.Comma);
-      if (this.kind === RBRACE) break;
-      entry();
-    }
+    this.moreItems(RBRACE, entry);
     this.expect(RBRACE, N.RBrace);
     this.close(isDict ? N.DictionaryExpression : N.SetExpression, start, from);
   }

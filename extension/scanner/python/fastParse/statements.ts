@@ -116,12 +116,7 @@ export class StatementParser extends ExpressionParser {
       this.close(S.ScopeStatement, start, from);
     } else if (kind === K.assert) {
       this.takeKeyword();
-      for (;;) {
-        this.test();
-        if (this.kind !== COMMA) break;
-        this.take(N.Comma);
-        if (!this.canStartTest()) break;
-      }
+      this.tests();
       this.close(S.AssertStatement, start, from);
     } else if (kind === K.import || kind === K.from) {
       this.importStatement(start, from);
@@ -165,14 +160,7 @@ export class StatementParser extends ExpressionParser {
     } else if (this.kind === UPDATE) {
       this.take(N.UpdateOp);
       if (this.kind === K.yield) this.yieldExpression();
-      else {
-        for (;;) {
-          this.test();
-          if (this.kind !== COMMA) break;
-          this.take(N.Comma);
-          if (!this.canStartTest()) break;
-        }
-      }
+      else this.tests();
       this.close(S.UpdateStatement, start, from);
     } else {
       this.close(S.ExpressionStatement, start, from);
@@ -303,12 +291,7 @@ export class StatementParser extends ExpressionParser {
       if (this.kind === K.in) break;
     }
     this.expectKeyword(K.in);
-    for (;;) {
-      this.test();
-      if (this.kind !== COMMA) break;
-      this.take(N.Comma);
-      if (!this.canStartTest()) break;
-    }
+    this.tests();
     this.body();
     this.elseClause();
     this.close(S.ForStatement, start, from);
