@@ -91,7 +91,7 @@ test('the scanner corpus and the bench file take the fast path with identical tr
 
 test('syntax it does not mirror falls back to lezer, with lezer\'s tree', () => {
   const declined = [
-    'async def f():\n    await g()\n', 'print "python 2"\n', 'match command:\n    case 1:\n        pass\n',
+    'async f()\n', 'print "python 2"\n', 'match command:\n    case 1:\n        pass\n',
     'type Alias = int\n', 'def f[T](x: T) -> T:\n    return x\n', 'x = 1\fy = 2\n', 'naïve = 1\n',
     'def g():\n    yield\n', 'with a as (b, c):\n    pass\n', 'def f():\n    x = a + \\\nb\n', 'x = "unterminated\n',
     'x = (1,\n', 'def f():\n  pass\n   pass\n', 'f(x for x in y if lambda: 1)\n', 'x = 2.\n',
@@ -192,6 +192,6 @@ test('the Python standard library: identical trees wherever lezer parses without
     const at = want.findIndex((n, i) => n !== got[i]);
     assert.ok(at < 0 && want.length === got.length, `${file}: ${at >= 0 ? `lezer ${want[at]} vs fast ${got[at]}` : 'extra nodes'}`);
   }
-  // Declined files use async code, `match` statements or similar; most code takes the fast path.
-  assert.ok(fast / clean > 0.95, `fast path on ${fast} of ${clean} files`);
+  // Declined files use `match` statements or similar; nearly all code takes the fast path.
+  assert.ok(fast / clean > 0.98, `fast path on ${fast} of ${clean} files`);
 });

@@ -19,7 +19,7 @@ export const N = {
   BinaryExpression: nodeId('BinaryExpression'), UnaryExpression: nodeId('UnaryExpression'),
   ConditionalExpression: nodeId('ConditionalExpression'), LambdaExpression: nodeId('LambdaExpression'),
   ParamList: nodeId('ParamList'), NamedExpression: nodeId('NamedExpression'), YieldExpression: nodeId('YieldExpression'),
-  ParenthesizedExpression: nodeId('ParenthesizedExpression'), TupleExpression: nodeId('TupleExpression'),
+  ParenthesizedExpression: nodeId('ParenthesizedExpression'), AwaitExpression: nodeId('AwaitExpression'), TupleExpression: nodeId('TupleExpression'),
   ComprehensionExpression: nodeId('ComprehensionExpression'), ArrayExpression: nodeId('ArrayExpression'),
   ArrayComprehensionExpression: nodeId('ArrayComprehensionExpression'), DictionaryExpression: nodeId('DictionaryExpression'),
   DictionaryComprehensionExpression: nodeId('DictionaryComprehensionExpression'), SetExpression: nodeId('SetExpression'),
@@ -73,7 +73,8 @@ export class ExpressionParser extends Cursor {
       case MINUS: case PLUS: case TILDE: case ELLIPSIS:
         return true;
       default:
-        return this.kind === K.None || this.kind === K.True || this.kind === K.False || this.kind === K.lambda || this.kind === K.not;
+        return this.kind === K.None || this.kind === K.True || this.kind === K.False || this.kind === K.lambda ||
+          this.kind === K.not || this.kind === K.await;
     }
   }
 
@@ -170,7 +171,15 @@ export class ExpressionParser extends Cursor {
       this.close(N.UnaryExpression, start, from);
       return;
     }
-    if (kind === K.await) this.unsupported('await');
+    if (kind === K.await) {
+      // `await` takes the whole expression after it (operators included), as `not` does a testInner.
+      const from = this.from;
+      const start = this.open();
+      this.takeKeyword();
+      this.expression(1);
+      this.close(N.AwaitExpression, start, from);
+      return;
+    }
     const from = this.from;
     const start = this.open();
     this.trailers();
@@ -432,8 +441,8 @@ export class ExpressionParser extends Cursor {
 
   /** compFor / compIf chains, written inline into the comprehension node. */
   protected compFor(): void {
-    if (this.kind === K.async) this.unsupported('async comprehension');
-    this.takeKeyword();
+    if (this.kind === K.async) this.takeKeyword();
+    this.expectKeyword(K.for);
     for (;;) {
       this.expression(1);
       if (this.kind !== COMMA) break;

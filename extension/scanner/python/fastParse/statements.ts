@@ -3,7 +3,8 @@
  * line end belongs to the enclosing Body or Script (or to its StatementGroup
  * or Decorator), `elif`/`else`/`except` sit directly in their compound
  * statement, decorators wrap the definition in a DecoratedStatement.
- * Soft keywords (`match`, `type`) and Python 2's `print x` are left to lezer,
+ * `async` sits inside the statement it marks. Soft keywords (`match`, `type`)
+ * and Python 2's `print x` are left to lezer,
  * whose grammar reads them ambiguously.
  */
 import { Tok } from './lexer.js';
@@ -56,7 +57,13 @@ export class StatementParser extends ExpressionParser {
     if (kind === K.with) return this.withStatement();
     if (kind === K.def) return this.functionDefinition();
     if (kind === K.class) return this.classDefinition();
-    if (kind === K.async) this.unsupported('async statement');
+    if (kind === K.async) {
+      const next = this.peekKind(1);
+      if (next === K.def) return this.functionDefinition();
+      if (next === K.for) return this.forStatement();
+      if (next === K.with) return this.withStatement();
+      this.unsupported('async statement');
+    }
     this.simpleStatement();
   }
 
@@ -282,7 +289,8 @@ export class StatementParser extends ExpressionParser {
   private forStatement(): void {
     const from = this.from;
     const start = this.open();
-    this.takeKeyword();
+    if (this.kind === K.async) this.takeKeyword();
+    this.expectKeyword(K.for);
     for (;;) {
       if (this.kind === STAR) this.take(N.Star);
       this.expression(1);
@@ -326,7 +334,8 @@ export class StatementParser extends ExpressionParser {
   private withStatement(): void {
     const from = this.from;
     const start = this.open();
-    this.takeKeyword();
+    if (this.kind === K.async) this.takeKeyword();
+    this.expectKeyword(K.with);
     for (;;) {
       this.test();
       if (this.kind === K.as) {
@@ -344,7 +353,8 @@ export class StatementParser extends ExpressionParser {
   private functionDefinition(): void {
     const from = this.from;
     const start = this.open();
-    this.takeKeyword();
+    if (this.kind === K.async) this.takeKeyword();
+    this.expectKeyword(K.def);
     this.expect(NAME, N.VariableName);
     if (this.kind === LSQB) this.unsupported('type parameters');
     this.paramList();
@@ -400,7 +410,7 @@ export class StatementParser extends ExpressionParser {
     const from = this.from;
     const start = this.open();
     while (this.kind === AT) this.decorator();
-    if (this.kind === K.def) this.functionDefinition();
+    if (this.kind === K.def || (this.kind === K.async && this.peekKind(1) === K.def)) this.functionDefinition();
     else if (this.kind === K.class) this.classDefinition();
     else this.unsupported('decorated statement');
     this.close(S.DecoratedStatement, start, from);
