@@ -21,6 +21,7 @@ export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 export const SETTINGS = {
   codeLensEnabled: 'mixflow.codeLens.enabled',
   decorationsEnabled: 'mixflow.decorations.enabled',
+  quickFixEnabled: 'mixflow.quickFix.enabled',
   profileRemat: 'mixflow.profile.remat',
   profileBackend: 'mixflow.profile.backend',
 } as const;
@@ -35,3 +36,9 @@ export const PROFILE_VIEW_TYPE = 'mixflow.profile';
 export const SCANNED_LANGUAGES = ['python', 'typescript', 'javascript'] as const;
 
 export const OUTPUT_CHANNEL_NAME = 'MixFlow';
+
+/** `source` of the scanner's diagnostics; their `code` is the finding's pattern. The quick fix matches both. */
+export const DIAGNOSTIC_SOURCE = 'MixFlow';
+
+/** The title of the quick fix on a rewritable finding. */
+export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';

@@ -1,6 +1,7 @@
 /**
  * The MixFlow Studio extension: code lenses, decorations and diagnostics from the
- * reverse-over-reverse scanner, rewriting to mixed mode, and the memory profiler's panel.
+ * reverse-over-reverse scanner, rewriting to mixed mode (commands and a quick fix), and the
+ * memory profiler's panel.
  * Each feature registers itself and pushes every disposable into `context.subscriptions`.
  * No telemetry.
  */
@@ -10,6 +11,7 @@ import { register as registerDecorations } from './features/decorations.js';
 import { register as registerDiagnostics } from './features/diagnostics.js';
 import { registerFindingsCache } from './features/findings.js';
 import { register as registerProfiler } from './features/profileRunner.js';
+import { register as registerQuickFix } from './features/quickFix.js';
 import { register as registerRewrite } from './features/rewrite.js';
 import { outputDisposable } from './output.js';
 
@@ -20,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDecorations(context);
   registerDiagnostics(context);
   registerRewrite(context);
+  registerQuickFix(context);
   registerProfiler(context);
 }
 

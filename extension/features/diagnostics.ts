@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../commands.js';
+import { COMMANDS, DIAGNOSTIC_SOURCE } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { walkSources } from '../scanner/walk.js';
 import { findingsFor, loadScanner } from './findings.js';
@@ -15,7 +15,7 @@ import { findingRange } from './ranges.js';
 
 function toDiagnostic(uri: vscode.Uri, f: Finding): vscode.Diagnostic {
   const d = new vscode.Diagnostic(findingRange(f), `${f.message}${f.rewritable ? ' (rewritable to mixed mode)' : ''}`, vscode.DiagnosticSeverity.Information);
-  d.source = 'MixFlow';
+  d.source = DIAGNOSTIC_SOURCE;
   d.code = f.pattern;
   d.relatedInformation = f.blockers.map((b) => new vscode.DiagnosticRelatedInformation(
     new vscode.Location(uri, new vscode.Position(b.line - 1, b.column - 1)), `not rewritable: ${b.message}`));

@@ -32,6 +32,11 @@ export function findingAtLine(findings: readonly Finding[], line: number): Findi
   return here.sort((a, b) => a.endLine - a.line - (b.endLine - b.line))[0];
 }
 
+/** Rewritable findings whose lines meet lines `first`..`last` (1-based): the quick fixes offered there. */
+export function rewritableOnLines(findings: readonly Finding[], first: number, last: number): Finding[] {
+  return findings.filter((f) => f.rewritable && f.line <= last && first <= f.endLine);
+}
+
 function editKey(e: TextEdit): string {
   return `${e.range.start.offset}:${e.range.end.offset}:${e.newText}`;
 }

@@ -28,10 +28,11 @@ test('the commands the brief names are there', () => {
   for (const t of ['Profile Setup (standard vs MixFlow)', 'Open Profile', 'Scan Workspace for Reverse-over-Reverse Code', 'Rewrite File to Mixed Mode']) assert.ok(titles.includes(t), t);
 });
 
-test('settings exist for code lenses, decorations, remat and backend, with the code\'s choices', () => {
+test('settings exist for code lenses, decorations, the quick fix, remat and backend, with the code\'s choices', () => {
   assert.deepEqual(Object.keys(settings).sort(), Object.values(SETTINGS).sort());
-  assert.equal(settings[SETTINGS.codeLensEnabled]!.type, 'boolean');
-  assert.equal(settings[SETTINGS.decorationsEnabled]!.type, 'boolean');
+  for (const key of [SETTINGS.codeLensEnabled, SETTINGS.decorationsEnabled, SETTINGS.quickFixEnabled]) {
+    assert.deepEqual([settings[key]!.type, settings[key]!.default], ['boolean', true], key);
+  }
   assert.equal(settings[SETTINGS.profileRemat]!.default, 'block');
   assert.deepEqual(settings[SETTINGS.profileRemat]!.enum, [...REMAT_CHOICES]);
   assert.equal(settings[SETTINGS.profileBackend]!.default, 'auto');

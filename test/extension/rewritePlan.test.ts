@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyTextEdits, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, uniqueEdits } from '../../extension/features/rewritePlan.js';
+import { applyTextEdits, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, rewritableOnLines, uniqueEdits } from '../../extension/features/rewritePlan.js';
 import { rewriteText, scanText } from '../../extension/scanner/index.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'scanner');
@@ -78,4 +78,15 @@ test('lens titles: rewrite for rewritable findings, explain for the others', () 
   assert.match(lensTitle(r), /^MixFlow: reverse-over-reverse \(.+\) — rewrite to mixed mode$/);
   assert.match(lensTitle(b), /^MixFlow: reverse-over-reverse \(.+\) — blocked by [a-z-]+.*; explain$/);
   assert.ok(all.every((f) => lensTitle(f).length < 140));
+});
+
+test('quick fixes: every rewritable finding at the lines asked about, no blocked one', () => {
+  const all = files.map((file) => scanText(file, readFileSync(file, 'utf8')));
+  const findings = all.find((fs) => fs.some((f) => f.rewritable) && fs.some((f) => !f.rewritable))!;
+  for (const f of findings) {
+    assert.deepEqual(rewritableOnLines(findings, f.endLine, f.endLine).includes(f), f.rewritable, `${f.pattern} at line ${f.line}`);
+  }
+  const lines = findings.map((f) => f.endLine);
+  assert.deepEqual(rewritableOnLines(findings, 1, Math.max(...lines)), findings.filter((f) => f.rewritable));
+  assert.deepEqual(rewritableOnLines(findings, Math.max(...lines) + 1, Math.max(...lines) + 5), []);
 });
