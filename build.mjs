@@ -28,10 +28,14 @@ const node = {
   external: ['@tensorflow/*', 'typescript', 'vscode'],
 };
 
+// `--outdir DIR` bundles into DIR instead of dist/ (the editor tests build a fresh copy).
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 ? process.argv[at + 1] : 'dist';
+
 const targets = [
-  { entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', ...node },
-  { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', ...node },
-  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
+  { entryPoints: ['engine/cli/entry.ts'], outfile: `${outdir}/cli.js`, ...node },
+  { entryPoints: ['extension/extension.ts'], outfile: `${outdir}/extension.js`, ...node },
+  { entryPoints: ['webview/main.ts'], outfile: `${outdir}/webview.js`, bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
 ].filter((t) => existsSync(t.entryPoints[0]));
 
 await Promise.all(targets.map((t) => build(t)));

@@ -1,0 +1,173 @@
+/**
+ * The extension in a real VS Code: code-server (from .cache/code-server, installed by
+ * `bash .ci/code-server.sh`) with the current source as the extension under development, a
+ * folder of small Python files and headless Chromium, all in one window. The UI checks drive the
+ * workbench first; then the API checks run in the extension host (host/suite.ts) and report what
+ * they saw. Expected texts and lines come from the scanner (`scanText`/`rewriteText`). Fails,
+ * never skips, without code-server or Chromium; the server's whole process tree is killed at the
+ * end.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { CATEGORY, COMMANDS, DIAGNOSTIC_SOURCE, QUICK_FIX_TITLE, SETTINGS } from '../../extension/commands.js';
+import { findingKey, lensTitle } from '../../extension/features/rewritePlan.js';
+import { rewriteText, scanText, type Finding } from '../../extension/scanner/index.js';
+import { launch, requireChromium, type Browser } from '../webview/browser.js';
+import { requireCodeServer, startCodeServer, type CodeServer } from './codeServer.js';
+import { buildDevExtension } from './devExtension.js';
+import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
+import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
+import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, makeWorkspace } from './workspace.js';
+
+const HVP = readFileSync(HVP_FIXTURE, 'utf8');
+const BLOCKED = readFileSync(BLOCKED_FIXTURE, 'utf8');
+
+/** The one finding of a fixture (the fixtures are made to have exactly one). */
+function onlyFinding(path: string, text: string): Finding {
+  const findings = scanText(path, text);
+  assert.equal(findings.length, 1, `${path}: ${findings.map((f) => `${f.pattern}@${f.line}`).join(', ')}`);
+  return findings[0]!;
+}
+
+const hvpFinding = onlyFinding(HVP_FIXTURE, HVP);
+const blockedFinding = onlyFinding(BLOCKED_FIXTURE, BLOCKED);
+/** The HVP file rewritten to mixed mode, exactly as `mixflow rewrite` prints it. */
+const HVP_REWRITTEN = rewriteText(HVP_FIXTURE, HVP).text!;
+const PALETTE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).contributes.commands
+  .map((c: { title: string; category: string }) => `${c.category}: ${c.title}`) as string[];
+
+let extensionDir: string | undefined;
+let folder: string | undefined;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let workbench: Window | undefined;
+let report: HostReport | undefined;
+
+before(async () => {
+  requireCodeServer();
+  requireChromium();
+  folder = makeWorkspace();
+  // Side by side (about 2 s saved); each result is kept as it comes, so after() cleans up whatever started.
+  const started = await Promise.allSettled([
+    buildDevExtension().then((d) => (extensionDir = d)),
+    startCodeServer(folder).then((s) => (server = s)),
+    launch().then((b) => (browser = b)),
+  ]);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  workbench = await openWindow(browser!, server!, folder!, extensionDir!);
+});
+
+after(async () => {
+  await workbench?.page.close().catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+  for (const dir of [extensionDir, folder]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the fixtures: one rewritable HVP finding, one blocked finding', () => {
+  assert.equal(hvpFinding.pattern, 'torch-create-graph-hvp');
+  assert.ok(hvpFinding.rewritable);
+  assert.match(HVP.split('\n')[hvpFinding.line - 1]!, /torch\.autograd\.grad\(.*create_graph=True\)/);
+  assert.ok(!blockedFinding.rewritable && blockedFinding.blockers.length > 0);
+  assert.notEqual(HVP_REWRITTEN, HVP);
+});
+
+/** A workspace file's text on disk. */
+function onDisk(name: string): string {
+  return readFileSync(join(folder!, name), 'utf8');
+}
+
+test('UI: the MixFlow code lens is drawn above the HVP line; clicking it rewrites the file as the scanner does', { timeout: 60_000 }, async () => {
+  const { page } = workbench!;
+  await openFromExplorer(page, FILES.uiLens);
+  await waitForLens(page, 'MixFlow');
+  const lenses = (await lensesOnScreen(page)).filter((l) => l.text.startsWith('MixFlow'));
+  assert.deepEqual(lenses, [{ text: lensTitle(hvpFinding), line: hvpFinding.line }]);
+  await clickLens(page, 'rewrite to mixed mode');
+  await saveEdit(page);
+  assert.equal(onDisk(FILES.uiLens), HVP_REWRITTEN);
+});
+
+test('UI: the quick fix (Ctrl+.) on the HVP line rewrites the file as the scanner does', { timeout: 60_000 }, async () => {
+  const { page } = workbench!;
+  await openFromExplorer(page, FILES.uiQuickFix);
+  await waitForLens(page, 'MixFlow');
+  await applyQuickFix(page, 'create_graph=True', QUICK_FIX_TITLE);
+  await saveEdit(page);
+  assert.equal(onDisk(FILES.uiQuickFix), HVP_REWRITTEN);
+});
+
+test('UI: the F1 palette lists every MixFlow command, all under the one category', { timeout: 60_000 }, async () => {
+  const { page } = workbench!;
+  await openFromExplorer(page, FILES.uiSettings); // a Python editor: the rewrite commands show only there
+  const entries = await paletteEntries(page, `${CATEGORY}: `, PALETTE.length);
+  assert.deepEqual(entries.filter((e) => e.startsWith(`${CATEGORY}: `)).sort(), [...PALETTE].sort());
+  assert.ok(PALETTE.every((e) => e.startsWith(`${CATEGORY}: `)));
+});
+
+test('UI: turning mixflow.codeLens.enabled off in the Settings editor removes the lens', { timeout: 60_000 }, async () => {
+  const { page } = workbench!;
+  await openFromExplorer(page, FILES.uiSettings);
+  await waitForLens(page, 'MixFlow');
+  await setBooleanSetting(page, SETTINGS.codeLensEnabled, false); // the suite puts the defaults back
+  await openFromExplorer(page, FILES.uiSettings);
+  await waitForLens(page, 'MixFlow', false);
+  assert.deepEqual((await lensesOnScreen(page)).filter((l) => l.text.startsWith('MixFlow')), []);
+});
+
+test('extension host: the suite runs to the end', { timeout: 60_000 }, async () => {
+  // The suite has waited since the window opened; the UI checks are done, so it may start.
+  writeFileSync(join(extensionDir!, UI_DONE_NAME), '');
+  const code = await suiteExit(workbench!, 50_000);
+  assert.equal(code, 0, `the suite failed:\n${workbench!.logs.filter((l) => !l.startsWith('info:')).join('\n')}\ncode-server:\n${server!.log()}`);
+  report = JSON.parse(readFileSync(join(extensionDir!, REPORT_NAME), 'utf8'));
+});
+
+function hostReport(): HostReport {
+  assert.ok(report, 'no report: the extension-host suite did not finish');
+  return report;
+}
+
+const uriOf = (name: string) => pathToFileURL(join(folder!, name)).href;
+
+test('extension host: code lenses on the right lines, with the rewrite or explain command and their arguments', () => {
+  const r = hostReport();
+  assert.deepEqual(r.lenses[FILES.hostLens], [{ line: hvpFinding.line, title: lensTitle(hvpFinding), command: COMMANDS.applyRewrite, arguments: [uriOf(FILES.hostLens), findingKey(hvpFinding)] }]);
+  assert.deepEqual(r.lenses[FILES.blocked], [{ line: blockedFinding.line, title: lensTitle(blockedFinding), command: COMMANDS.explainFinding, arguments: [uriOf(FILES.blocked), findingKey(blockedFinding)] }]);
+});
+
+test('extension host: the quick fix is offered on the rewritable line only, never on a blocked finding', () => {
+  const r = hostReport();
+  assert.deepEqual(r.quickFixLines, { [FILES.hostQuickFix]: [hvpFinding.line], [FILES.blocked]: [] });
+});
+
+test('extension host: quick fix, lens command and Rewrite File each give the scanner\'s rewrite', () => {
+  const r = hostReport();
+  assert.equal(r.textAfterQuickFix, HVP_REWRITTEN);
+  assert.equal(r.textAfterLensCommand, HVP_REWRITTEN);
+  assert.equal(r.textAfterRewriteFile, HVP_REWRITTEN);
+});
+
+test('extension host: after Scan Workspace the quick fix is attached to the finding\'s diagnostic', () => {
+  const r = hostReport();
+  const diagnostic = { source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line };
+  assert.deepEqual(r.diagnostics, [diagnostic]);
+  assert.deepEqual(r.quickFixDiagnostics, [diagnostic]);
+});
+
+test('extension host: every contributed command is registered, all in the MixFlow category', () => {
+  const r = hostReport();
+  assert.deepEqual(r.contributed.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
+  assert.deepEqual(r.registered, Object.values(COMMANDS).sort());
+  assert.deepEqual([...new Set(r.contributed.map((c) => c.category))], [CATEGORY]);
+});
+
+test('extension host: the settings turn code lenses and quick fixes off and on', () => {
+  const r = hostReport();
+  assert.deepEqual(r.lensesWhenOff, []);
+  assert.deepEqual(r.quickFixLinesWhenOff, []);
+  assert.deepEqual(r.lensesWhenOnAgain.map((l) => l.line), [hvpFinding.line]);
+});

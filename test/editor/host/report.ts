@@ -1,0 +1,46 @@
+/**
+ * What the extension-host suite saw, written as JSON beside it for editor.test.ts, which
+ * asserts on it (the expected values come from the scanner, run in node). Lines are 1-based.
+ */
+export interface LensSeen {
+  readonly line: number;
+  readonly title: string;
+  readonly command: string;
+  readonly arguments: unknown[];
+}
+
+export interface DiagnosticSeen {
+  readonly source: string | undefined;
+  readonly code: string | undefined;
+  readonly line: number;
+}
+
+export interface HostReport {
+  /** The contributed commands of the extension under development, and which of them are registered. */
+  readonly contributed: { command: string; title: string; category: string }[];
+  readonly registered: string[];
+  /** MixFlow code lenses (resolved) per workspace file. */
+  readonly lenses: Record<string, LensSeen[]>;
+  /** Lines where "MixFlow: rewrite to mixed mode" is offered as a quick fix, per file. */
+  readonly quickFixLines: Record<string, number[]>;
+  /** Each file's text after: applying the quick fix, running its code lens's command, MixFlow: Rewrite File. */
+  readonly textAfterQuickFix: string;
+  readonly textAfterLensCommand: string;
+  readonly textAfterRewriteFile: string;
+  /** After MixFlow: Scan Workspace: the file's MixFlow diagnostics and those its quick fix is attached to. */
+  readonly diagnostics: DiagnosticSeen[];
+  readonly quickFixDiagnostics: DiagnosticSeen[];
+  /** With mixflow.codeLens.enabled / mixflow.quickFix.enabled false, then true again. */
+  readonly lensesWhenOff: LensSeen[];
+  readonly lensesWhenOnAgain: LensSeen[];
+  readonly quickFixLinesWhenOff: number[];
+}
+
+export const REPORT_NAME = 'host-report.json';
+
+/**
+ * The suite and the UI checks share one window (a window takes seconds to open): the suite
+ * starts when the window does, and waits for this file, written beside it when the UI checks
+ * are done, before it touches anything.
+ */
+export const UI_DONE_NAME = 'ui-checks-done';

@@ -1,0 +1,171 @@
+/**
+ * Runs inside code-server's extension host (the payload's extensionTestsPath; bundled to
+ * dist/test/suite.js of the extension under development), once the UI checks in the same window
+ * are done. It only observes, through the VS Code API, what the extension does to the
+ * workspace's files, and writes a HostReport beside itself; editor.test.ts asserts on it. Each observation is recorded even when it is wrong, so
+ * one failure does not hide the others; `run()` rejects (exit code 1) only when it cannot go on.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, QUICK_FIX_TITLE, SETTINGS } from '../../../extension/commands.js';
+import { FILES } from '../workspace.js';
+import { REPORT_NAME, UI_DONE_NAME, type DiagnosticSeen, type HostReport, type LensSeen } from './report.js';
+
+/** dist/test/suite.js → the extension's folder. */
+const EXTENSION_DIR = join(__dirname, '..', '..');
+
+/**
+ * Polls `probe` until `done` holds or `timeoutMs` passes, and returns what it saw last either
+ * way: the report then shows the wrong value and every other check still runs.
+ */
+async function settle<T>(probe: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function fileUri(name: string): vscode.Uri {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
+}
+
+async function open(name: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(fileUri(name));
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
+
+async function lenses(doc: vscode.TextDocument): Promise<LensSeen[]> {
+  const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
+  return all
+    .filter((l) => l.command?.title.startsWith('MixFlow'))
+    .map((l) => ({ line: l.range.start.line + 1, title: l.command!.title, command: l.command!.command, arguments: l.command!.arguments ?? [] }));
+}
+
+/** The MixFlow quick fixes with the cursor at the start of `line`. */
+async function quickFixesAt(doc: vscode.TextDocument, line: number): Promise<vscode.CodeAction[]> {
+  const range = new vscode.Range(line - 1, 0, line - 1, 0);
+  const all = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.QuickFix.value);
+  return all.filter((a) => a.title === QUICK_FIX_TITLE);
+}
+
+async function quickFixLinesOnce(doc: vscode.TextDocument): Promise<number[]> {
+  const lines = Array.from({ length: doc.lineCount }, (_, i) => i + 1);
+  const offered = await Promise.all(lines.map(async (line) => (await quickFixesAt(doc, line)).length > 0));
+  return lines.filter((_, i) => offered[i]);
+}
+
+/**
+ * The lines where the quick fix is offered, read twice 300 ms apart and merged: the workbench
+ * cancels code-action requests in flight when providers come or go, and a cancelled one comes
+ * back empty, so a single reading could miss a fix.
+ */
+async function quickFixLines(doc: vscode.TextDocument): Promise<number[]> {
+  const first = await quickFixLinesOnce(doc);
+  await new Promise((r) => setTimeout(r, 300));
+  return [...new Set([...first, ...(await quickFixLinesOnce(doc))])].sort((a, b) => a - b);
+}
+
+/** An action as the workbench sees it: `vscode.executeCodeActionProvider` drops `diagnostics` when it converts actions back. */
+interface WorkbenchCodeAction {
+  readonly title: string;
+  readonly diagnostics?: { source?: string; code?: string | { value: string }; startLineNumber: number }[];
+}
+
+/**
+ * The diagnostics the quick fix is attached to, as the light bulb and Problems view get them:
+ * from `_executeCodeActionProvider`, the workbench command behind `vscode.executeCodeActionProvider`
+ * (internal, so pinned by the code-server version .ci/code-server.sh installs), which gathers
+ * the markers at the range and keeps each action's diagnostics.
+ */
+async function diagnosticsOfQuickFix(doc: vscode.TextDocument, range: vscode.Range): Promise<DiagnosticSeen[]> {
+  const actions = await vscode.commands.executeCommand<WorkbenchCodeAction[]>('_executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.QuickFix.value);
+  const fix = actions.find((a) => a.title === QUICK_FIX_TITLE);
+  return (fix?.diagnostics ?? []).map((d) => ({ source: d.source, code: typeof d.code === 'object' ? d.code.value : d.code, line: d.startLineNumber }));
+}
+
+function seen(d: vscode.Diagnostic): DiagnosticSeen {
+  return { source: d.source, code: typeof d.code === 'object' ? String(d.code.value) : d.code === undefined ? undefined : String(d.code), line: d.range.start.line + 1 };
+}
+
+async function setSetting(key: string, value: boolean | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration().update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export async function run(): Promise<void> {
+  const uiDone = await settle(() => existsSync(join(EXTENSION_DIR, UI_DONE_NAME)), (done) => done, 120_000);
+  if (!uiDone) throw new Error(`${UI_DONE_NAME} did not appear: the UI checks never finished`);
+  const extension = vscode.extensions.all.find((e) => e.extensionUri.fsPath === EXTENSION_DIR);
+  if (!extension) throw new Error(`the extension under development (${EXTENSION_DIR}) is not loaded`);
+  // The defaults, whatever an earlier window left in the user settings.
+  await setSetting(SETTINGS.codeLensEnabled, undefined);
+  await setSetting(SETTINGS.quickFixEnabled, undefined);
+
+  // Code lenses on the rewritable and the blocked site (opening a Python file activates the extension).
+  const lensDoc = await open(FILES.hostLens);
+  await extension.activate();
+  const lensesSeen: Record<string, LensSeen[]> = { [FILES.hostLens]: await settle(() => lenses(lensDoc), (l) => l.length > 0) };
+  const blockedDoc = await open(FILES.blocked);
+  lensesSeen[FILES.blocked] = await settle(() => lenses(blockedDoc), (l) => l.length > 0);
+
+  // The rewritable site's lens runs its command with its arguments, as a click does.
+  const lens = lensesSeen[FILES.hostLens]![0];
+  if (lens) await vscode.commands.executeCommand(lens.command, ...lens.arguments);
+  const textAfterLensCommand = lensDoc.getText();
+
+  // Quick fixes: on which lines they are offered, and what applying one does.
+  const fixDoc = await open(FILES.hostQuickFix);
+  const fixLines: Record<string, number[]> = {
+    [FILES.hostQuickFix]: await settle(() => quickFixLines(fixDoc), (l) => l.length > 0),
+    [FILES.blocked]: await quickFixLines(blockedDoc),
+  };
+  const [fix] = await settle(() => quickFixesAt(fixDoc, fixLines[FILES.hostQuickFix]![0] ?? 1), (a) => a.length > 0);
+  if (fix?.edit) await vscode.workspace.applyEdit(fix.edit);
+  const textAfterQuickFix = fixDoc.getText();
+
+  // The whole-file command (every site rewritable, so it does not wait on a message's button).
+  const fileDoc = await open(FILES.hostRewriteFile);
+  const original = fileDoc.getText();
+  await vscode.commands.executeCommand(COMMANDS.rewriteFile, fileDoc.uri);
+  const textAfterRewriteFile = await settle(() => fileDoc.getText(), (t) => t !== original);
+
+  // Scan Workspace publishes diagnostics; the quick fix is attached to the site's one. The command
+  // ends by waiting on a notification's button, so it is not awaited.
+  const diagDoc = await open(FILES.hostDiagnostics);
+  void vscode.commands.executeCommand(COMMANDS.scanWorkspace);
+  const published = await settle(() => vscode.languages.getDiagnostics(diagDoc.uri), (d) => d.length > 0);
+  const diagnostics = published.map(seen);
+  const quickFixDiagnostics = published[0] ? await settle(() => diagnosticsOfQuickFix(diagDoc, published[0]!.range), (d) => d.length > 0) : [];
+
+  // Settings: code lenses and quick fixes off, then the lenses back on.
+  const settingsDoc = await open(FILES.hostSettings);
+  await settle(() => lenses(settingsDoc), (l) => l.length > 0);
+  await setSetting(SETTINGS.codeLensEnabled, false);
+  await setSetting(SETTINGS.quickFixEnabled, false);
+  await settle(() => lenses(settingsDoc), (l) => l.length === 0);
+  await new Promise((r) => setTimeout(r, 300));
+  const lensesWhenOff = await lenses(settingsDoc); // a second reading: an empty one may be a cancelled request
+  const quickFixLinesWhenOff = await quickFixLines(settingsDoc);
+  await setSetting(SETTINGS.codeLensEnabled, undefined);
+  await setSetting(SETTINGS.quickFixEnabled, undefined);
+  const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
+
+  const report: HostReport = {
+    contributed: extension.packageJSON.contributes.commands,
+    registered: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('mixflow.')).sort(),
+    lenses: lensesSeen,
+    quickFixLines: fixLines,
+    textAfterQuickFix,
+    textAfterLensCommand,
+    textAfterRewriteFile,
+    diagnostics,
+    quickFixDiagnostics,
+    lensesWhenOff,
+    lensesWhenOnAgain,
+    quickFixLinesWhenOff,
+  };
+  writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
+}
