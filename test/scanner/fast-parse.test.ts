@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@lezer/python';
 import type { Tree } from '@lezer/common';
-import { fastParsePython, Unsupported } from '../../extension/scanner/python/fastParse/index.js';
+import { fastParsePython, INTERNAL_ERROR, Unsupported } from '../../extension/scanner/python/fastParse/index.js';
 import { parsePython } from '../../extension/scanner/python/parse.js';
 import { scanPython } from '../../extension/scanner/python/scan.js';
 import { benchSource } from '../../extension/scanner/bench.js';
@@ -97,12 +97,18 @@ test('syntax it does not mirror falls back to lezer, with lezer\'s tree', () => 
     'x = (1,\n', 'def f():\n  pass\n   pass\n', 'f(x for x in y if lambda: 1)\n', 'x = 2.\n',
   ];
   for (const text of declined) {
-    assert.ok(fastParsePython(text) instanceof Unsupported, `fast parser should decline ${JSON.stringify(text)}`);
+    const fast = fastParsePython(text);
+    assert.ok(fast instanceof Unsupported && !fast.reason.startsWith(INTERNAL_ERROR), `fast parser should decline ${JSON.stringify(text)}`);
     const doc = parsePython('declined.py', text);
     assert.equal(doc.parsedBy, 'lezer');
     assert.deepEqual(nodes(doc.tree), nodes(parser.parse(text)));
   }
   assert.equal(parsePython('ok.py', 'x = 1\n').parsedBy, 'fast');
+});
+
+test('an exception inside the fast parser becomes a decline (lezer parses), never a failed scan', () => {
+  const broken = fastParsePython(null as unknown as string);
+  assert.ok(broken instanceof Unsupported && broken.reason.startsWith(INTERNAL_ERROR), String(broken));
 });
 
 test('findings are the same whichever parser builds the tree', () => {
@@ -143,7 +149,10 @@ test('mutated files: when the fast parser accepts, its tree is lezer\'s', () => 
         text = lines.join('\n');
       }
       const fast = fastParsePython(text);
-      if (fast instanceof Unsupported) continue;
+      if (fast instanceof Unsupported) {
+        assert.ok(!fast.reason.startsWith(INTERNAL_ERROR), fast.reason);
+        continue;
+      }
       accepted++;
       assert.equal(firstDifference(text, fast), null, `mutation ${m} of a source: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 40))}`);
     }
@@ -185,7 +194,10 @@ test('the Python standard library: identical trees wherever lezer parses without
     if (hasErrors(lezerTree)) continue;
     clean++;
     const tree = fastParsePython(text);
-    if (tree instanceof Unsupported) continue;
+    if (tree instanceof Unsupported) {
+      assert.ok(!tree.reason.startsWith(INTERNAL_ERROR), `${file}: ${tree.reason}`);
+      continue;
+    }
     fast++;
     const want = nodes(lezerTree);
     const got = nodes(tree);

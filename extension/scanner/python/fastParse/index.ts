@@ -11,6 +11,9 @@ import { Unsupported } from './unsupported.js';
 
 export { Unsupported };
 
+/** Reason prefix of a decline caused by an exception other than Unsupported. */
+export const INTERNAL_ERROR = 'internal error';
+
 export function fastParsePython(text: string): Tree | Unsupported {
   try {
     const parser = new StatementParser(text, tokenize(text));
@@ -18,6 +21,7 @@ export function fastParsePython(text: string): Tree | Unsupported {
     return parser.finish();
   } catch (error) {
     if (error instanceof Unsupported) return error;
-    throw error;
+    // A bug here must not cost the user a scan: lezer parses instead (the tests reject this reason).
+    return new Unsupported(`${INTERNAL_ERROR}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
