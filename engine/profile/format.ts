@@ -167,6 +167,13 @@ export interface ProfileTotals {
   readonly op_ms_by_origin: Readonly<Record<ProfileOrigin, number>> | null;
 }
 
+/** The columns every value has, graph input or node output: shape, dtype (index into `dtypes`), bytes. */
+export interface ProfileValueColumns {
+  readonly shape: readonly (readonly number[])[];
+  readonly dtype: readonly number[];
+  readonly bytes: readonly number[];
+}
+
 /**
  * The differentiation graph. `inputs` and `nodes` are column sets: every array in one set
  * has the same length, and entry i of each describes input i / node i.
@@ -180,28 +187,20 @@ export interface ProfileGraph {
   readonly origins: readonly ProfileOrigin[];
   /** Always `DTYPES`. */
   readonly dtypes: readonly ProfileDType[];
-  readonly inputs: {
+  readonly inputs: ProfileValueColumns & {
     /** Value id. */
     readonly id: readonly number[];
     /** `theta0/<tensor>`, `eta/log_lr`, `eta/log_wd`, `eta/example_logits`, `inner/<t>/x`, `inner/<t>/y`, `outer/x`, `outer/y`. */
     readonly name: readonly string[];
-    readonly shape: readonly (readonly number[])[];
-    /** Index into `dtypes`. */
-    readonly dtype: readonly number[];
-    readonly bytes: readonly number[];
   };
-  /** Every node in trace order. */
-  readonly nodes: {
+  /** Every node in trace order; its value columns describe its output. */
+  readonly nodes: ProfileValueColumns & {
     /** Value id of the node's output (distinct from every other node's and input's). */
     readonly id: readonly number[];
     /** Index into `ops`. */
     readonly op: readonly number[];
     /** Value ids the node reads (graph inputs or earlier nodes). */
     readonly inputs: readonly (readonly number[])[];
-    /** Output shape and dtype (index into `dtypes`), and its bytes. */
-    readonly shape: readonly (readonly number[])[];
-    readonly dtype: readonly number[];
-    readonly bytes: readonly number[];
     /** Index into `scopes`: the hierarchical scope the node was traced in. */
     readonly scope: readonly number[];
     /** Index into `origins`: which transformation made it. */

@@ -33,9 +33,7 @@ export function validateGraph(v: unknown, p: string): Graph {
   const ni = inIds.length;
   const inWhy = 'one per input, like inputs.id';
   strings(inp.name, `${p}.graph.inputs.name`, ni, inWhy);
-  const inShapes = intLists(inp.shape, `${p}.graph.inputs.shape`, ni, inWhy);
-  ints(inp.dtype, `${p}.graph.inputs.dtype`, ni, inWhy, 0, DTYPES.length - 1);
-  const inBytes = ints(inp.bytes, `${p}.graph.inputs.bytes`, ni, inWhy);
+  const { shapes: inShapes, bytes: inBytes } = valueColumns(inp, `${p}.graph.inputs`, ni, inWhy);
   inIds.forEach((id, i) => {
     if (bytesOf.has(id)) fail(`${p}.graph.inputs.id[${i}]`, 'a value id not used before', id);
     checkBytes(inBytes[i]!, inShapes[i]!, `${p}.graph.inputs.bytes[${i}]`);
@@ -47,9 +45,7 @@ export function validateGraph(v: unknown, p: string): Graph {
   const why = 'one per node, like nodes.id';
   ints(nd.op, `${p}.graph.nodes.op`, nn, why, 0, ops.length - 1);
   const inputs = intLists(nd.inputs, `${p}.graph.nodes.inputs`, nn, why);
-  const shapes = intLists(nd.shape, `${p}.graph.nodes.shape`, nn, why);
-  ints(nd.dtype, `${p}.graph.nodes.dtype`, nn, why, 0, DTYPES.length - 1);
-  const bytes = ints(nd.bytes, `${p}.graph.nodes.bytes`, nn, why);
+  const { shapes, bytes } = valueColumns(nd, `${p}.graph.nodes`, nn, why);
   ints(nd.scope, `${p}.graph.nodes.scope`, nn, why, 0, scopes.length - 1);
   ints(nd.origin, `${p}.graph.nodes.origin`, nn, why, 0, ORIGINS.length - 1);
   const indexOf = new Map<number, number>();
@@ -66,6 +62,13 @@ export function validateGraph(v: unknown, p: string): Graph {
   const outputs = ints(g.outputs, `${p}.graph.outputs`);
   outputs.forEach((id, i) => bytesOf.has(id) || fail(`${p}.graph.outputs[${i}]`, 'the id of an input or a node', id));
   return { inIds, inBytes, ids, inputs, bytes, bytesOf, indexOf };
+}
+
+/** The shape, dtype and bytes columns every value has (ProfileValueColumns), `n` entries each. */
+function valueColumns(columns: Record<string, unknown>, path: string, n: number, why: string): { shapes: number[][]; bytes: number[] } {
+  const shapes = intLists(columns.shape, `${path}.shape`, n, why);
+  ints(columns.dtype, `${path}.dtype`, n, why, 0, DTYPES.length - 1);
+  return { shapes, bytes: ints(columns.bytes, `${path}.bytes`, n, why) };
 }
 
 function checkBytes(bytes: number, shape: readonly number[], path: string): void {
