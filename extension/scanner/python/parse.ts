@@ -33,8 +33,9 @@ const COLLECTED = new Set([
 
 export function parsePython(path: string, text: string, prefer: PythonParser = 'fast'): PyDoc {
   const fast = prefer === 'fast' ? fastParsePython(text) : null;
-  const parsedBy: PythonParser = fast && !(fast instanceof Unsupported) ? 'fast' : 'lezer';
-  const tree = fast && !(fast instanceof Unsupported) ? fast : parser.parse(text);
+  const fastTree = fast instanceof Unsupported ? null : fast;
+  const parsedBy: PythonParser = fastTree ? 'fast' : 'lezer';
+  const tree = fastTree ?? parser.parse(text);
   const nodes = new Map<string, SyntaxNode[]>();
   const variables: PyDoc['variables'] = [];
   for (const name of COLLECTED) nodes.set(name, []);

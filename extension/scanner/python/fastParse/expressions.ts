@@ -31,6 +31,18 @@ export const N = {
   Dot: nodeId('.'), Star: nodeId('*'), DoubleStar: nodeId('**'), MatMul: nodeId('@'), At: nodeId('At'),
 } as const;
 
+/** A bracket's closing token and leaf, and the node types of its comprehension and of its comma list. */
+interface Bracket {
+  closer: number;
+  closeLeaf: number;
+  comprehension: number;
+  list: number;
+}
+const PARENS: Bracket = { closer: RPAR, closeLeaf: N.RParen, comprehension: N.ComprehensionExpression, list: N.TupleExpression };
+const SQUARE: Bracket = { closer: RSQB, closeLeaf: N.RBracket, comprehension: N.ArrayComprehensionExpression, list: N.ArrayExpression };
+const DICT: Bracket = { closer: RBRACE, closeLeaf: N.RBrace, comprehension: N.DictionaryComprehensionExpression, list: N.DictionaryExpression };
+const SET: Bracket = { closer: RBRACE, closeLeaf: N.RBrace, comprehension: N.SetComprehensionExpression, list: N.SetExpression };
+
 /** Keyword token kind → its leaf node (None, True and False are the atoms None and Boolean). */
 const KEYWORD_NODE = KEYWORDS.map((word) => (word === 'True' || word === 'False' ? N.Boolean : nodeId(word)));
 
@@ -243,12 +255,9 @@ export class ExpressionParser extends Cursor {
     const from = this.from;
     const start = this.open();
     if (this.kind === STRING) {
-      const to = this.ends[this.i];
-      this.writer.flush(to); // its escapes
-      this.writer.node(N.String, start, from, to);
-      this.lastEnd = to;
-      this.i++;
-      return;
+      this.writer.flush(this.ends[this.i]); // its escapes, the String's children
+      this.take(NO_NODE);
+      return this.close(N.String, start, from);
     }
     this.take(NO_NODE);
     while (this.kind === REPL_START) this.replacement();
@@ -327,15 +336,6 @@ export class ExpressionParser extends Cursor {
     }
   }
 
-  /** The `, item` repeats of a bracketed list, up to (not including) its closing bracket. */
-  private moreItems(closer: number, item: () => void): void {
-    while (this.kind === COMMA) {
-      this.take(N.Comma);
-      if (this.kind === closer) return;
-      item();
-    }
-  }
-
   private starOrTest(): void {
     if (this.kind === STAR) {
       this.take(N.Star);
@@ -368,14 +368,7 @@ export class ExpressionParser extends Cursor {
       this.take(N.RParen);
       return this.close(N.ParenthesizedExpression, start, from);
     }
-    if (this.kind === K.for || this.kind === K.async) {
-      this.compFor();
-      this.expect(RPAR, N.RParen);
-      return this.close(N.ComprehensionExpression, start, from);
-    }
-    this.moreItems(RPAR, () => this.starOrTestNamed());
-    this.expect(RPAR, N.RParen);
-    this.close(N.TupleExpression, start, from);
+    this.restOfBracket(start, from, PARENS, () => this.starOrTestNamed());
   }
 
   private list(): void {
@@ -387,14 +380,7 @@ export class ExpressionParser extends Cursor {
       return this.close(N.ArrayExpression, start, from);
     }
     this.starOrTestNamed();
-    if (this.kind === K.for || this.kind === K.async) {
-      this.compFor();
-      this.expect(RSQB, N.RBracket);
-      return this.close(N.ArrayComprehensionExpression, start, from);
-    }
-    this.moreItems(RSQB, () => this.starOrTestNamed());
-    this.expect(RSQB, N.RBracket);
-    this.close(N.ArrayExpression, start, from);
+    this.restOfBracket(start, from, SQUARE, () => this.starOrTestNamed());
   }
 
   /** `{}` dictionaries and sets, and their comprehensions. */
@@ -417,15 +403,28 @@ export class ExpressionParser extends Cursor {
         this.test();
       }
     }
-    const entry = isDict ? () => this.dictEntry() : () => this.starOrTest();
+    if (isDict) this.restOfBracket(start, from, DICT, () => this.dictEntry());
+    else this.restOfBracket(start, from, SET, () => this.starOrTest());
+  }
+
+  /**
+   * After a bracket's first item: a comprehension, or the `, item` repeats (a trailing comma
+   * allowed); then the closing bracket, and the node (opened at `start`) of the matching type.
+   */
+  private restOfBracket(start: number, from: number, bracket: Bracket, item: () => void): void {
+    let type = bracket.list;
     if (this.kind === K.for || this.kind === K.async) {
       this.compFor();
-      this.expect(RBRACE, N.RBrace);
-      return this.close(isDict ? N.DictionaryComprehensionExpression : N.SetComprehensionExpression, start, from);
+      type = bracket.comprehension;
+    } else {
+      while (this.kind === COMMA) {
+        this.take(N.Comma);
+        if (this.kind === bracket.closer) break;
+        item();
+      }
     }
-    this.moreItems(RBRACE, entry);
-    this.expect(RBRACE, N.RBrace);
-    this.close(isDict ? N.DictionaryExpression : N.SetExpression, start, from);
+    this.expect(bracket.closer, bracket.closeLeaf);
+    this.close(type, start, from);
   }
 
   private dictEntry(): void {

@@ -49,7 +49,7 @@ export class TreeWriter {
 
   /** Index where a node starting now begins; side nodes before `pos` go to the enclosing node first. */
   open(pos: number): number {
-    if (this.nextSide < pos) this.flush(pos);
+    this.flush(pos);
     return this.length;
   }
 
