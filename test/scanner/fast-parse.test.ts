@@ -72,6 +72,9 @@ test('edge cases of layout: empty files, comments at the end, missing final newl
     '@d\n\n# c\ndef f(): pass\n', 'f(a,  # c\n  b)  # d\n', 'x = [\n]\n', 'lambda : 0\n', 'lambda: 0\n',
   ];
   for (const text of cases) assertSameTree(JSON.stringify(text), text);
+  // More tokens and comments than the lexer's first estimate (its arrays grow).
+  assertSameTree('dense tokens', `x = (${'a,'.repeat(3000)})\n`);
+  assertSameTree('dense comments', `${'#\n'.repeat(3000)}x = 1\n`);
 });
 
 test('the scanner corpus and the bench file take the fast path with identical trees', () => {

@@ -123,6 +123,13 @@ const PREFIX_FLAGS = new Map<string, { raw: boolean; format: boolean }>([
   ['f', { raw: false, format: true }], ['rf', { raw: true, format: true }], ['fr', { raw: true, format: true }],
 ]);
 
+/** A copy twice as long (token arrays grow when a file has more tokens than estimated). */
+function doubled<A extends Int32Array | Uint8Array>(a: A): A {
+  const b = new (a.constructor as new (length: number) => A)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 export function tokenize(text: string): Tokens {
   return new Lexer(text).run();
 }
@@ -177,10 +184,9 @@ class Lexer {
 
   private push(kind: number, start: number, end: number): void {
     if (this.count === this.kind.length) {
-      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
-      this.kind = grow(this.kind);
-      this.start = grow(this.start);
-      this.end = grow(this.end);
+      this.kind = doubled(this.kind);
+      this.start = doubled(this.start);
+      this.end = doubled(this.end);
     }
     this.kind[this.count] = kind;
     this.start[this.count] = start;
@@ -190,10 +196,9 @@ class Lexer {
 
   private side(start: number, end: number, comment: boolean): void {
     if (this.sideCount === this.sideStart.length) {
-      const n = this.sideCount * 2;
-      const s = new Int32Array(n); s.set(this.sideStart); this.sideStart = s;
-      const e = new Int32Array(n); e.set(this.sideEnd); this.sideEnd = e;
-      const c = new Uint8Array(n); c.set(this.sideIsComment); this.sideIsComment = c;
+      this.sideStart = doubled(this.sideStart);
+      this.sideEnd = doubled(this.sideEnd);
+      this.sideIsComment = doubled(this.sideIsComment);
     }
     this.sideStart[this.sideCount] = start;
     this.sideEnd[this.sideCount] = end;
@@ -209,8 +214,9 @@ class Lexer {
     while (c === CH_SPACE || c === CH_TAB || c === CH_BACKSLASH) {
       if (c === CH_BACKSLASH) {
         const n = text.charCodeAt(this.pos + 1);
-        if (n !== CH_NL && !(n === CH_CR && text.charCodeAt(this.pos + 2) === CH_NL)) this.fail('backslash outside a string');
-        const skip = n === CH_CR && text.charCodeAt(this.pos + 2) === CH_NL ? 3 : 2;
+        const crlf = n === CH_CR && text.charCodeAt(this.pos + 2) === CH_NL;
+        if (n !== CH_NL && !crlf) this.fail('backslash outside a string');
+        const skip = crlf ? 3 : 2;
         const after = text.charCodeAt(this.pos + skip);
         if (Number.isNaN(after) || after === CH_NL || after === CH_CR || after === CH_HASH) this.fail('line continuation onto an empty line');
         const atColumn0 = after !== CH_SPACE && after !== CH_TAB;
