@@ -33,7 +33,7 @@ const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 ? process.argv[at + 1] : 'dist';
 
 const targets = [
-  { entryPoints: ['engine/cli/entry.ts'], outfile: `${outdir}/cli.js`, ...node },
+  { entryPoints: ['cli/entry.ts'], outfile: `${outdir}/cli.js`, ...node },
   { entryPoints: ['extension/extension.ts'], outfile: `${outdir}/extension.js`, ...node },
   { entryPoints: ['webview/main.ts'], outfile: `${outdir}/webview.js`, bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
 ].filter((t) => existsSync(t.entryPoints[0]));

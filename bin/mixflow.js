@@ -5,7 +5,7 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const source = join(root, 'engine', 'cli', 'entry.ts');
+const source = join(root, 'cli', 'entry.ts');
 
 function hasTsx() {
   try {

@@ -1,6 +1,6 @@
 /**
  * `mixflow scan PATH… [--json]` and `mixflow rewrite FILE`. The dispatcher in
- * engine/cli calls these; they return the exit status (2 for bad usage).
+ * cli/ calls these; they return the exit status (2 for bad usage).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Finding } from './findings.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, UsageError, DEFAULT_OPTIONS } from '../../engine/cli/args.js';
-import { runInit, writeExamples, InitError, INIT_EXAMPLES } from '../../engine/cli/init.js';
+import { parseArgs, UsageError, DEFAULT_OPTIONS } from '../../cli/args.js';
+import { runInit, writeExamples, InitError, INIT_EXAMPLES } from '../../cli/init.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
 
 function usageError(argv: string[], ...parts: string[]): void {

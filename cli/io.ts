@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parseSetupText } from '../setup/validate.js';
-import type { Setup } from '../setup/types.js';
-import type { MetaProgress } from '../meta/run.js';
+import { parseSetupText } from '../engine/setup/validate.js';
+import type { Setup } from '../engine/setup/types.js';
+import type { MetaProgress } from '../engine/meta/run.js';
 import { UsageError } from './args.js';
 
-export { formatBytes } from '../core/text.js';
+export { formatBytes } from '../engine/core/text.js';
 
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {

@@ -1,7 +1,7 @@
-import { runMeta, type MetaRun } from '../meta/run.js';
-import { materialise } from '../setup/materialise.js';
-import { serialiseResult } from '../setup/result.js';
-import type { Setup } from '../setup/types.js';
+import { runMeta, type MetaRun } from '../engine/meta/run.js';
+import { materialise } from '../engine/setup/materialise.js';
+import { serialiseResult } from '../engine/setup/result.js';
+import type { Setup } from '../engine/setup/types.js';
 import type { Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';

@@ -1,5 +1,5 @@
-import { Cancelled } from '../exec/interpret.js';
-import { SetupError } from '../setup/validate.js';
+import { Cancelled } from '../engine/exec/interpret.js';
+import { SetupError } from '../engine/setup/validate.js';
 import { parseArgs, usage, UsageError } from './args.js';
 import { demoCommand } from './demoCommand.js';
 import { estimateCommand } from './estimateCommand.js';
@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     if (argv[0] === 'scan' || argv[0] === 'rewrite') {
       // The scanner parses its own arguments (it is shared with the editor extension); loaded
       // on demand because it brings the TypeScript compiler.
-      const scanner = require('../../extension/scanner/cli.js') as typeof import('../../extension/scanner/cli.js');
+      const scanner = require('../extension/scanner/cli.js') as typeof import('../extension/scanner/cli.js');
       return argv[0] === 'scan' ? await scanner.scanCommand(argv.slice(1)) : await scanner.rewriteCommand(argv.slice(1));
     }
     const cmd = parseArgs(argv);

@@ -1,8 +1,8 @@
-import { estimateMeta } from '../meta/run.js';
-import { stringifyJson } from '../setup/result.js';
+import { estimateMeta } from '../engine/meta/run.js';
+import { stringifyJson } from '../engine/setup/result.js';
 import type { Options } from './args.js';
 import { formatBytes, readSetup } from './io.js';
-import { peakBreakdown } from '../profile/breakdown.js';
+import { peakBreakdown } from '../engine/profile/breakdown.js';
 
 /** `mixflow estimate`: the static memory plan from shapes alone, allocating no tensors. */
 export function estimateCommand(path: string, options: Options): number {

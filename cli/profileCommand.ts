@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { MetaRun } from '../meta/run.js';
-import { CATEGORIES, type ProfileFile, type ProfileRun } from '../profile/format.js';
-import { ProfileError, parseProfile, runLabel } from '../profile/validate.js';
-import { stringifyJson } from '../setup/result.js';
-import type { Mode } from '../setup/result.js';
+import type { MetaRun } from '../engine/meta/run.js';
+import { CATEGORIES, type ProfileFile, type ProfileRun } from '../engine/profile/format.js';
+import { ProfileError, parseProfile, runLabel } from '../engine/profile/validate.js';
+import { stringifyJson } from '../engine/setup/result.js';
+import type { Mode } from '../engine/setup/result.js';
 import { UsageError, type Options } from './args.js';
 import { formatBytes, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';

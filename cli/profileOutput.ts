@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { MetaOptions } from '../meta/objective.js';
-import type { MetaRun } from '../meta/run.js';
-import { buildProfile, serialiseProfile } from '../profile/build.js';
-import type { ProfileFile } from '../profile/format.js';
-import { parseProfile } from '../profile/validate.js';
-import type { Setup } from '../setup/types.js';
+import type { MetaOptions } from '../engine/meta/objective.js';
+import type { MetaRun } from '../engine/meta/run.js';
+import { buildProfile, serialiseProfile } from '../engine/profile/build.js';
+import type { ProfileFile } from '../engine/profile/format.js';
+import { parseProfile } from '../engine/profile/validate.js';
+import type { Setup } from '../engine/setup/types.js';
 import { writeFileAtomic } from './io.js';
 
 /**

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { maxRelativeDifference } from '../meta/compare.js';
-import type { MetaRun } from '../meta/run.js';
-import { parseSetup } from '../setup/validate.js';
+import { maxRelativeDifference } from '../engine/meta/compare.js';
+import type { MetaRun } from '../engine/meta/run.js';
+import { parseSetup } from '../engine/setup/validate.js';
 import type { Options } from './args.js';
 import { INIT_EXAMPLES } from './init.js';
 import { formatBytes } from './io.js';

@@ -17,11 +17,11 @@
  * Defaults: --mode mixflow, --remat none, --precision float32, --backend auto, init DIR ".".
  * Flags take `--flag value` or `--flag=value`; `--` ends the flags.
  */
-import type { Mode, Precision, Remat } from '../setup/result.js';
+import type { Mode, Precision, Remat } from '../engine/setup/result.js';
 
-export type { Mode, Precision, Remat } from '../setup/result.js';
-export type { BackendChoice } from '../exec/backend.js';
-import type { BackendChoice } from '../exec/backend.js';
+export type { Mode, Precision, Remat } from '../engine/setup/result.js';
+export type { BackendChoice } from '../engine/exec/backend.js';
+import type { BackendChoice } from '../engine/exec/backend.js';
 
 export const COMMANDS = ['run', 'estimate', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import mlpHyper from '../setup/examples/mlp-hyper.mixflow.json';
-import transformerDataweight from '../setup/examples/transformer-dataweight.mixflow.json';
-import { stringifyJson } from '../setup/result.js';
+import mlpHyper from '../engine/setup/examples/mlp-hyper.mixflow.json';
+import transformerDataweight from '../engine/setup/examples/transformer-dataweight.mixflow.json';
+import { stringifyJson } from '../engine/setup/result.js';
 import { UsageError } from './args.js';
 
 export interface InitExample {
