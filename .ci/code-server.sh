@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 CODE_SERVER_VERSION=4.139.1
 NODE_VERSION=24.21.0
-CACHE="$PWD/.cache/code-server"
+CACHE="${MIXFLOW_CODE_SERVER_CACHE:-$PWD/.cache/code-server}"
 STAMP="$CACHE/installed-$CODE_SERVER_VERSION"
 LAUNCHER="$CACHE/bin/code-server"
 

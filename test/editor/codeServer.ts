@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { killProcessTree, killProcessTreeNow } from './processTree.js';
 
 export const ROOT = join(__dirname, '..', '..');
-const CODE_SERVER = join(ROOT, '.cache', 'code-server', 'bin', 'code-server');
+/** In the git-ignored cache, or MIXFLOW_CODE_SERVER_CACHE (the lookup scripts/testDeps.mjs checks too). */
+const CODE_SERVER = join(process.env.MIXFLOW_CODE_SERVER_CACHE || join(ROOT, '.cache', 'code-server'), 'bin', 'code-server');
 
 /** Fails (never skips) when code-server is not installed. */
 export function requireCodeServer(): void {
   if (!existsSync(CODE_SERVER)) {
-    throw new Error(`${CODE_SERVER} is missing: the editor tests need code-server (a real VS Code server). Install it with \`bash .ci/code-server.sh\` (about 90 s, into the git-ignored .cache/code-server).`);
+    throw new Error(`${CODE_SERVER} is missing: the editor tests need code-server (a real VS Code server). Install it with \`bash .ci/code-server.sh\` (about 90 s, into the git-ignored .cache/code-server; \`npm test\` does it when missing).`);
   }
 }
 

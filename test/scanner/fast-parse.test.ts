@@ -164,7 +164,7 @@ test('mutated files: when the fast parser accepts, its tree is lezer\'s', () => 
 });
 
 function pythonStdlib(): string {
-  const install = 'Python 3 is required for this test: run `apt-get install -y python3` (or `sh .ci/python-torch.sh`)';
+  const install = 'Python 3 is required for this test: run `apt-get install -y python3` (`npm test` installs python3-torch, as root)';
   for (const python of ['/usr/bin/python3', 'python3']) {
     try {
       return execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();

@@ -13,7 +13,7 @@ import { rewriteText } from '../../extension/scanner/index.js';
 import { fixtures } from './corpus.js';
 
 const SHIM = join(__dirname, 'torch_func_shim.py');
-const INSTALL = 'PyTorch is required: run `apt-get update && apt-get install -y python3-torch` (or `sh .ci/python-torch.sh`)';
+const INSTALL = 'PyTorch is required: run `apt-get update && apt-get install -y python3-torch` (`npm test` does, as root)';
 
 /** Debian's /usr/bin/python3 first: `python3` on PATH may be a pyenv without torch. */
 function findTorchPython(): { python: string; version: string } | null {

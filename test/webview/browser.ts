@@ -13,12 +13,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { panelHtml } from '../../extension/panel/html.js';
 
 export const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, or MIXFLOW_CHROMIUM (the lookup scripts/testDeps.mjs checks too). */
+const CHROMIUM = process.env.MIXFLOW_CHROMIUM || '/usr/bin/chromium';
 
 /** Fails (never skips) when Chromium is missing. */
 export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the webview render test needs Debian's Chromium. Install it with \`apt-get install -y chromium\` (or run .ci/chromium.sh).`);
+    throw new Error(`${CHROMIUM} is missing: the webview render test needs Debian's Chromium. Install it with \`apt-get install -y chromium\` (\`npm test\` does, as root).`);
   }
 }
 
