@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseSetupText, SetupError } from '../../engine/setup/validate.js';
+import { assertSchemaFlags } from '../setup/schemaCheck.js';
 import { mixflow, tempFile } from './mixflow.js';
 
 const REF = join(__dirname, '../fixtures/spec/reference-01.mixflow.json');
@@ -28,6 +30,20 @@ for (const [name, make, message] of cases) {
     assert.equal(r.status, 2, `exit status (stderr: ${r.stderr})`);
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '', 'nothing computed or printed');
+  });
+
+  test(`malformed setup: ${name}: the editor's JSON Schema flags it too, or says why not`, () => {
+    const made = make();
+    const text = typeof made === 'string' ? made : JSON.stringify(made);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return; // not JSON at all: the editor's JSON parser marks the syntax error itself, before any schema
+    }
+    const err = (() => { try { parseSetupText(text); } catch (e) { return e; } })();
+    assert.ok(err instanceof SetupError, `the validator accepted it: ${String(err)}`);
+    assertSchemaFlags(json, err);
   });
 }
 

@@ -4,9 +4,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSetup, parseSetupText, SetupError } from '../../engine/setup/validate.js';
 import { innerBatchSize, innerSteps, type Setup } from '../../engine/setup/types.js';
+import { assertSchemaFlags } from './schemaCheck.js';
 import { EXAMPLES_DIR, SPEC_DIR, mlpSetup, mlpXentSetup, readJson, syntheticTransformer, transformerSetup, type J } from './fixtures.js';
 
-/** Expects parseSetup to refuse `json` at exactly `path`, with `expected` in the expected text. */
+/**
+ * Expects parseSetup to refuse `json` at exactly `path`, with `expected` in the expected text,
+ * and the editor's JSON Schema to flag it too (or a listed cross-field rule to say why not).
+ */
 function refuses(json: unknown, path: string, expected: string): SetupError {
   let err: unknown;
   try {
@@ -18,6 +22,7 @@ function refuses(json: unknown, path: string, expected: string): SetupError {
   assert.equal(err.path, path, err.message);
   assert.ok(err.expected.includes(expected), `expected text "${err.expected}" lacks "${expected}"`);
   assert.ok(err.message.startsWith(`setup ${path}: expected `), err.message);
+  assertSchemaFlags(json, err);
   return err;
 }
 
