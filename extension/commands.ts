@@ -22,6 +22,7 @@ export const SETTINGS = {
   codeLensEnabled: 'mixflow.codeLens.enabled',
   decorationsEnabled: 'mixflow.decorations.enabled',
   quickFixEnabled: 'mixflow.quickFix.enabled',
+  diagnosticsLive: 'mixflow.diagnostics.live',
   profileRemat: 'mixflow.profile.remat',
   profileBackend: 'mixflow.profile.backend',
 } as const;
@@ -39,6 +40,9 @@ export const OUTPUT_CHANNEL_NAME = 'MixFlow';
 
 /** `source` of the scanner's diagnostics; their `code` is the finding's pattern. The quick fix matches both. */
 export const DIAGNOSTIC_SOURCE = 'MixFlow';
+
+/** Live diagnostics: quiet time after a document opens or changes before it is scanned (again). */
+export const LIVE_DEBOUNCE_MS = 400;
 
 /** The title of the quick fix on a rewritable finding. */
 export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';

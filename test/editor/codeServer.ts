@@ -79,7 +79,8 @@ function killWithTestProcess(pid: number): () => void {
   };
 }
 
-export async function startCodeServer(folder: string, timeoutMs = 20_000): Promise<CodeServer> {
+/** `keepBuiltins`: built-in extensions from SKIPPED_BUILTINS a test needs after all (the JSON language features, for the setup schema). */
+export async function startCodeServer(folder: string, timeoutMs = 20_000, keepBuiltins: readonly string[] = []): Promise<CodeServer> {
   requireCodeServer();
   const scratch = mkdtempSync(join(tmpdir(), 'mixflow-code-server-'));
   const dirs = Object.fromEntries(['home', 'data', 'extensions', 'tmp'].map((d) => [d, join(scratch, d)]));
@@ -94,7 +95,7 @@ export async function startCodeServer(folder: string, timeoutMs = 20_000): Promi
     ...process.env,
     HOME: dirs.home, XDG_CONFIG_HOME: join(dirs.home!, '.config'), XDG_DATA_HOME: join(dirs.home!, '.local', 'share'), TMPDIR: dirs.tmp,
     EXTENSIONS_GALLERY: '{}', // no gallery: nothing is looked up off this machine
-    VSCODE_SKIP_BUILTIN_EXTENSIONS: SKIPPED_BUILTINS.join(','),
+    VSCODE_SKIP_BUILTIN_EXTENSIONS: SKIPPED_BUILTINS.filter((id) => !keepBuiltins.includes(id)).join(','),
   };
   const child = spawn(CODE_SERVER, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const forget = child.pid === undefined ? () => undefined : killWithTestProcess(child.pid);

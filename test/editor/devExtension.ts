@@ -15,14 +15,15 @@ import { ROOT } from './codeServer.js';
 /** Where the suite lands inside the extension's folder (the payload's extensionTestsPath). */
 export const SUITE_PATH = join('dist', 'test', 'suite.js');
 
-export async function buildDevExtension(): Promise<string> {
+/** `suite`: the extension-host suite to bundle (host/suite.ts unless a test brings its own). */
+export async function buildDevExtension(suite = join(ROOT, 'test', 'editor', 'host', 'suite.ts')): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-dev-extension-'));
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   const bundled = spawnSync(process.execPath, ['build.mjs', '--outdir', join(dir, 'dist')], { cwd: ROOT, encoding: 'utf8' });
   if (bundled.status !== 0) throw new Error(`build.mjs failed:\n${bundled.stdout}${bundled.stderr}`);
   await build({
-    entryPoints: [join(ROOT, 'test', 'editor', 'host', 'suite.ts')], outfile: join(dir, SUITE_PATH),
+    entryPoints: [suite], outfile: join(dir, SUITE_PATH),
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'typescript'], logLevel: 'error',
   });
   return dir;

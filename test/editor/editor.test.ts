@@ -12,7 +12,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { CATEGORY, COMMANDS, DIAGNOSTIC_SOURCE, QUICK_FIX_TITLE, SETTINGS } from '../../extension/commands.js';
+import { CATEGORY, COMMANDS, DIAGNOSTIC_SOURCE, LIVE_DEBOUNCE_MS, QUICK_FIX_TITLE, SETTINGS } from '../../extension/commands.js';
 import { findingKey, lensTitle } from '../../extension/features/rewritePlan.js';
 import { rewriteText, scanText, type Finding } from '../../extension/scanner/index.js';
 import { launch, requireChromium, type Browser } from '../webview/browser.js';
@@ -20,7 +20,7 @@ import { requireCodeServer, startCodeServer, type CodeServer } from './codeServe
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
 import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
-import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, makeWorkspace } from './workspace.js';
+import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace } from './workspace.js';
 
 const HVP = readFileSync(HVP_FIXTURE, 'utf8');
 const BLOCKED = readFileSync(BLOCKED_FIXTURE, 'utf8');
@@ -156,6 +156,32 @@ test('extension host: after Scan Workspace the quick fix is attached to the find
   const diagnostic = { source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line };
   assert.deepEqual(r.diagnostics, [diagnostic]);
   assert.deepEqual(r.quickFixDiagnostics, [diagnostic]);
+});
+
+test('extension host: Scan Workspace gives a file that was never opened its diagnostics', () => {
+  assert.deepEqual(hostReport().scanClosedDiagnostics, [{ source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line }]);
+});
+
+test('extension host: live diagnostics: an opened file\'s finding is in the Problems view without a scan, follows edits, leaves on close', (t) => {
+  const live = hostReport().live;
+  t.diagnostic(`live diagnostic appeared ${live.msToAppear} ms after opening (debounce ${LIVE_DEBOUNCE_MS} ms), went ${live.msToClear} ms after the edit`);
+  const diagnostic = { source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line };
+  assert.deepEqual(live.onOpen, [diagnostic]);
+  assert.ok(live.msToAppear >= LIVE_DEBOUNCE_MS && live.msToAppear < 5_000, `appeared after ${live.msToAppear} ms`);
+  // The edit really removes the site: the scanner finds nothing in the edited text.
+  const edited = HVP.split('\n').map((l, i) => (i === hvpFinding.line - 1 ? LIVE_EDIT_LINE : l)).join('\n');
+  assert.equal(live.textAfterEdit, edited);
+  assert.deepEqual(scanText(HVP_FIXTURE, edited), []);
+  assert.deepEqual(live.afterEdit, []);
+  assert.ok(live.msToClear < 5_000, `cleared after ${live.msToClear} ms`);
+  assert.deepEqual(live.afterUndo, [diagnostic]);
+  assert.deepEqual(live.afterClose, []);
+});
+
+test('extension host: with mixflow.diagnostics.live off an opened file gets no diagnostics; turned on, it does', () => {
+  const live = hostReport().live;
+  assert.deepEqual(live.whenOff, []);
+  assert.deepEqual(live.whenOnAgain, [{ source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line }]);
 });
 
 test('extension host: every contributed command is registered, all in the MixFlow category', () => {

@@ -1,6 +1,7 @@
 /**
  * The folder the editor tests open in code-server: copies of two small Python files, one copy
  * for each check that edits or toggles something, so no check sees another's edits.
+ * `host_scan_closed.py` is never opened: only Scan Workspace gives it diagnostics.
  */
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +24,14 @@ export const FILES = {
   hostRewriteFile: 'host_rewrite_file.py',
   hostDiagnostics: 'host_diagnostics.py',
   hostSettings: 'host_settings.py',
+  hostLive: 'host_live.py',
+  hostLiveOff: 'host_live_off.py',
+  hostScanClosed: 'host_scan_closed.py',
   blocked: 'blocked.py',
 } as const;
+
+/** What the live-diagnostics check types over the HVP line (the finding's line): no double backward left. */
+export const LIVE_EDIT_LINE = '    g = w.grad';
 
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));

@@ -28,9 +28,9 @@ test('the commands the brief names are there', () => {
   for (const t of ['Profile Setup (standard vs MixFlow)', 'Open Profile', 'Scan Workspace for Reverse-over-Reverse Code', 'Rewrite File to Mixed Mode']) assert.ok(titles.includes(t), t);
 });
 
-test('settings exist for code lenses, decorations, the quick fix, remat and backend, with the code\'s choices', () => {
+test('settings exist for code lenses, decorations, the quick fix, live diagnostics, remat and backend, with the code\'s choices', () => {
   assert.deepEqual(Object.keys(settings).sort(), Object.values(SETTINGS).sort());
-  for (const key of [SETTINGS.codeLensEnabled, SETTINGS.decorationsEnabled, SETTINGS.quickFixEnabled]) {
+  for (const key of [SETTINGS.codeLensEnabled, SETTINGS.decorationsEnabled, SETTINGS.quickFixEnabled, SETTINGS.diagnosticsLive]) {
     assert.deepEqual([settings[key]!.type, settings[key]!.default], ['boolean', true], key);
   }
   assert.equal(settings[SETTINGS.profileRemat]!.default, 'block');

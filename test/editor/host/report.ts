@@ -15,6 +15,23 @@ export interface DiagnosticSeen {
   readonly line: number;
 }
 
+/** Live diagnostics of one file, before any workspace scan (each reading after waiting for the expected change, or 10 s). */
+export interface LiveSeen {
+  /** After opening it, and how long they took to appear. */
+  readonly onOpen: DiagnosticSeen[];
+  readonly msToAppear: number;
+  /** After typing LIVE_EDIT_LINE over the finding's line, the text then, and how long the diagnostic took to go. */
+  readonly afterEdit: DiagnosticSeen[];
+  readonly textAfterEdit: string;
+  readonly msToClear: number;
+  /** After undoing that edit, then after closing the file. */
+  readonly afterUndo: DiagnosticSeen[];
+  readonly afterClose: DiagnosticSeen[];
+  /** Another file opened with mixflow.diagnostics.live off (read after 1.5 s), then after turning it back on. */
+  readonly whenOff: DiagnosticSeen[];
+  readonly whenOnAgain: DiagnosticSeen[];
+}
+
 export interface HostReport {
   /** The contributed commands of the extension under development, and which of them are registered. */
   readonly contributed: { command: string; title: string; category: string }[];
@@ -30,6 +47,9 @@ export interface HostReport {
   /** After MixFlow: Scan Workspace: the file's MixFlow diagnostics and those its quick fix is attached to. */
   readonly diagnostics: DiagnosticSeen[];
   readonly quickFixDiagnostics: DiagnosticSeen[];
+  /** After Scan Workspace: the diagnostics of a file never opened. */
+  readonly scanClosedDiagnostics: DiagnosticSeen[];
+  readonly live: LiveSeen;
   /** With mixflow.codeLens.enabled / mixflow.quickFix.enabled false, then true again. */
   readonly lensesWhenOff: LensSeen[];
   readonly lensesWhenOnAgain: LensSeen[];

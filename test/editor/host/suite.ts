@@ -9,8 +9,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, QUICK_FIX_TITLE, SETTINGS } from '../../../extension/commands.js';
-import { FILES } from '../workspace.js';
-import { REPORT_NAME, UI_DONE_NAME, type DiagnosticSeen, type HostReport, type LensSeen } from './report.js';
+import { FILES, LIVE_EDIT_LINE } from '../workspace.js';
+import { REPORT_NAME, UI_DONE_NAME, type DiagnosticSeen, type HostReport, type LensSeen, type LiveSeen } from './report.js';
 
 /** dist/test/suite.js → the extension's folder. */
 const EXTENSION_DIR = join(__dirname, '..', '..');
@@ -95,6 +95,42 @@ async function setSetting(key: string, value: boolean | undefined): Promise<void
   await vscode.workspace.getConfiguration().update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const diagnosticsOf = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).map(seen);
+
+/**
+ * Live diagnostics, before any scan: they appear when a file opens, go when an edit removes the
+ * finding, come back on undo, leave when the file closes; with the setting off a newly opened
+ * file gets none until it is turned on again.
+ */
+async function liveDiagnostics(): Promise<LiveSeen> {
+  let t0 = Date.now();
+  const doc = await open(FILES.hostLive);
+  const onOpen = await settle(() => diagnosticsOf(doc.uri), (d) => d.length > 0);
+  const msToAppear = Date.now() - t0;
+  const line = onOpen[0]?.line ?? 1;
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, doc.lineAt(line - 1).range, LIVE_EDIT_LINE);
+  t0 = Date.now();
+  await vscode.workspace.applyEdit(edit);
+  const afterEdit = await settle(() => diagnosticsOf(doc.uri), (d) => d.length === 0);
+  const msToClear = Date.now() - t0;
+  const textAfterEdit = doc.getText();
+  await vscode.commands.executeCommand('undo');
+  const afterUndo = await settle(() => diagnosticsOf(doc.uri), (d) => d.length > 0);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  const afterClose = await settle(() => diagnosticsOf(doc.uri), (d) => d.length === 0);
+
+  await setSetting(SETTINGS.diagnosticsLive, false);
+  const offDoc = await open(FILES.hostLiveOff);
+  await sleep(1500);
+  const whenOff = diagnosticsOf(offDoc.uri);
+  await setSetting(SETTINGS.diagnosticsLive, undefined);
+  const whenOnAgain = await settle(() => diagnosticsOf(offDoc.uri), (d) => d.length > 0);
+  return { onOpen, msToAppear, afterEdit, textAfterEdit, msToClear, afterUndo, afterClose, whenOff, whenOnAgain };
+}
+
 export async function run(): Promise<void> {
   const uiDone = await settle(() => existsSync(join(EXTENSION_DIR, UI_DONE_NAME)), (done) => done, 120_000);
   if (!uiDone) throw new Error(`${UI_DONE_NAME} did not appear: the UI checks never finished`);
@@ -103,10 +139,12 @@ export async function run(): Promise<void> {
   // The defaults, whatever an earlier window left in the user settings.
   await setSetting(SETTINGS.codeLensEnabled, undefined);
   await setSetting(SETTINGS.quickFixEnabled, undefined);
+  await setSetting(SETTINGS.diagnosticsLive, undefined);
 
   // Code lenses on the rewritable and the blocked site (opening a Python file activates the extension).
   const lensDoc = await open(FILES.hostLens);
   await extension.activate();
+  const live = await liveDiagnostics();
   const lensesSeen: Record<string, LensSeen[]> = { [FILES.hostLens]: await settle(() => lenses(lensDoc), (l) => l.length > 0) };
   const blockedDoc = await open(FILES.blocked);
   lensesSeen[FILES.blocked] = await settle(() => lenses(blockedDoc), (l) => l.length > 0);
@@ -139,6 +177,7 @@ export async function run(): Promise<void> {
   const published = await settle(() => vscode.languages.getDiagnostics(diagDoc.uri), (d) => d.length > 0);
   const diagnostics = published.map(seen);
   const quickFixDiagnostics = published[0] ? await settle(() => diagnosticsOfQuickFix(diagDoc, published[0]!.range), (d) => d.length > 0) : [];
+  const scanClosedDiagnostics = await settle(() => diagnosticsOf(fileUri(FILES.hostScanClosed)), (d) => d.length > 0);
 
   // Settings: code lenses and quick fixes off, then the lenses back on.
   const settingsDoc = await open(FILES.hostSettings);
@@ -163,6 +202,8 @@ export async function run(): Promise<void> {
     textAfterRewriteFile,
     diagnostics,
     quickFixDiagnostics,
+    scanClosedDiagnostics,
+    live,
     lensesWhenOff,
     lensesWhenOnAgain,
     quickFixLinesWhenOff,
