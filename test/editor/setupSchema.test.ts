@@ -62,8 +62,9 @@ function seen(): SchemaReport {
   return report;
 }
 
-test('"optimiser" in a *.mixflow.json is squiggled at its line, and the missing "optimizer" is reported', () => {
+test('"optimiser" in a *.mixflow.json is squiggled at its line, and the missing "optimizer" is reported', (t) => {
   const { typo } = seen();
+  t.diagnostic(`the editor shows: ${typo.map((d) => `line ${d.line}: ${d.message}`).join('; ')}`);
   assert.ok(typo.some((d) => d.line === TYPO_LINE && /optimiser/.test(d.message) && /not allowed/i.test(d.message)), JSON.stringify(typo, null, 2));
   assert.ok(typo.some((d) => /optimizer/.test(d.message) && /missing/i.test(d.message)), JSON.stringify(typo, null, 2));
 });

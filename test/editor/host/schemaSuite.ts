@@ -38,7 +38,8 @@ async function completionsAtMarker(name: string): Promise<string[]> {
   await vscode.workspace.applyEdit(edit);
   const labels = async () => {
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, doc.positionAt(offset));
-    return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label).replace(/^"|"$/g, ''));
+    return list.items.filter((i) => i.kind !== vscode.CompletionItemKind.Text) // the editor's word-based guesses
+      .map((i) => (typeof i.label === 'string' ? i.label : i.label.label).replace(/^"|"$/g, ''));
   };
   return settle(labels, (l) => l.length > 0, 20_000);
 }
