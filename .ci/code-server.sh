@@ -27,7 +27,8 @@ if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends libkrb5-dev
 fi
 
-rm -rf "$CACHE"
+# Only what this script writes: MIXFLOW_CODE_SERVER_CACHE may name a folder with other things in it.
+rm -rf "$CACHE/app" "$CACHE/bin" "$CACHE/node" "$CACHE"/installed-*
 mkdir -p "$CACHE/app" "$CACHE/bin"
 
 # Node 24 with headers (node-gyp builds the native modules against them, not Node 20's).

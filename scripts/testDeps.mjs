@@ -3,7 +3,9 @@
 // (rewrite-execution and ONNX import tests) and code-server in the git-ignored cache (editor
 // tests). As root it installs what is missing (apt-get, then .ci/code-server.sh); otherwise it
 // stops at once and prints the one command to run. Run alone: `node scripts/testDeps.mjs
-// [--dry-run]` (--dry-run prints what it would install as root and installs nothing).
+// [--dry-run | --check]` (--dry-run prints what it would install as root; --check only checks,
+// printing the command as without root; neither installs anything). MIXFLOW_TEST_DEPS=check
+// makes `npm test` check only, as --check does.
 //
 // Lookups, overridable so a test can point them at empty places:
 //   MIXFLOW_CHROMIUM            Chromium's executable            (default /usr/bin/chromium)
@@ -129,7 +131,8 @@ function run(step) {
  * Checks, installs as root, or prints the command. Returns 0 when everything is there (or, in a
  * dry run, when the plan was printed), else the exit status to stop with.
  */
-export function ensureTestDeps({ env = process.env, dryRun = false, isRoot = process.getuid?.() === 0, log = console.log } = {}) {
+export function ensureTestDeps({ env = process.env, dryRun = false, checkOnly = false, isRoot = process.getuid?.() === 0, log = console.log } = {}) {
+  checkOnly ||= env.MIXFLOW_TEST_DEPS === 'check';
   log('npm test: checking what the tests need besides node_modules (Chromium, PyTorch and ONNX, code-server)');
   const check = checkTestDeps(env);
   report(check, log);
@@ -140,9 +143,9 @@ export function ensureTestDeps({ env = process.env, dryRun = false, isRoot = pro
     return 0;
   }
   // Without root only code-server can be installed (into the cache), and only once libkrb5-dev is there.
-  if (!isRoot && check.packages.length > 0) {
+  if (checkOnly || (!isRoot && check.packages.length > 0)) {
     log('');
-    log('Installing Debian packages needs root. Run this once, then `npm test` again:');
+    log(checkOnly ? 'To install what is missing, run this once:' : 'Installing Debian packages needs root. Run this once, then `npm test` again:');
     log('');
     log(`  ${installSteps(check, { asRoot: false }).join(' && ')}`);
     log('');
@@ -167,10 +170,10 @@ export function ensureTestDeps({ env = process.env, dryRun = false, isRoot = pro
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== '--dry-run');
+  const unknown = args.filter((a) => a !== '--dry-run' && a !== '--check');
   if (unknown.length) {
-    console.error(`usage: node scripts/testDeps.mjs [--dry-run] (unknown: ${unknown.join(' ')})`);
+    console.error(`usage: node scripts/testDeps.mjs [--dry-run | --check] (unknown: ${unknown.join(' ')})`);
     process.exit(2);
   }
-  process.exit(ensureTestDeps({ dryRun: args.includes('--dry-run') }));
+  process.exit(ensureTestDeps({ dryRun: args.includes('--dry-run'), checkOnly: args.includes('--check') }));
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,26 +16,45 @@ const isRoot = process.getuid?.() === 0;
 /** code-server's native modules build against libkrb5-dev: asked for only when dpkg lacks it. */
 const KRB = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'libkrb5-dev'], { encoding: 'utf8' }).stdout?.includes('install ok installed') ? '' : ' libkrb5-dev';
 
-/** Lookups at places where nothing is installed; the cache folder is world-readable and empty. */
-function emptyMachine(): Record<string, string> {
+/**
+ * The scripts in a world-readable copy of the repository's layout (the repository itself may be
+ * where `nobody` cannot read), with lookups at places where nothing is installed.
+ */
+function emptyMachine(): { repo: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-test-deps-'));
-  chmodSync(dir, 0o755);
-  return { MIXFLOW_CHROMIUM: join(dir, 'chromium'), MIXFLOW_TORCH_PYTHON: join(dir, 'python3'), MIXFLOW_CODE_SERVER_CACHE: dir };
+  const repo = join(dir, 'repo');
+  const cache = join(dir, 'code-server-cache');
+  for (const sub of ['scripts', '.ci']) mkdirSync(join(repo, sub), { recursive: true });
+  for (const file of ['scripts/testDeps.mjs', 'scripts/test.mjs', '.ci/code-server.sh']) copyFileSync(join(ROOT, file), join(repo, file));
+  mkdirSync(cache);
+  for (const d of [dir, repo, join(repo, 'scripts'), join(repo, '.ci'), cache]) chmodSync(d, 0o755);
+  return { repo, env: { MIXFLOW_CHROMIUM: join(dir, 'chromium'), MIXFLOW_TORCH_PYTHON: join(dir, 'python3'), MIXFLOW_CODE_SERVER_CACHE: cache } };
 }
 
-/** Runs `node args…` in the repository as a user without root (this one, or `nobody` when this is root). */
-function runAsUser(args: string[], env: Record<string, string>): SpawnSyncReturns<string> & { ms: number } {
-  const node = [process.execPath, ...args];
-  const cmd = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+/**
+ * How to run node without root: as this user, or as `nobody` (setpriv) when this is root. Where
+ * `nobody` cannot run this node (installed under /root), check-only mode (MIXFLOW_TEST_DEPS=check) stands in for it.
+ */
+const asUser: { prefix: string[]; env: Record<string, string> } = (() => {
+  if (!isRoot) return { prefix: [], env: {} };
+  const prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  const probe = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', '0'], { encoding: 'utf8' });
+  const env: Record<string, string> = probe.status === 0 ? {} : { MIXFLOW_TEST_DEPS: 'check' };
+  return { prefix: probe.status === 0 ? prefix : [], env };
+})();
+
+/** Runs `node script args…` in `repo` without root. */
+function runAsUser(repo: string, script: string, args: string[], env: Record<string, string>): SpawnSyncReturns<string> & { ms: number } {
+  const cmd = [...asUser.prefix, process.execPath, script, ...args];
   const t0 = Date.now();
-  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: tmpdir(), ...env }, timeout: 60_000 });
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: repo, encoding: 'utf8', env: { ...process.env, HOME: tmpdir(), ...asUser.env, ...env }, timeout: 60_000 });
   assert.equal(r.error, undefined, `could not start ${cmd.join(' ')}: ${r.error}`);
   return Object.assign(r, { ms: Date.now() - t0 });
 }
 
 test('without root and without Chromium, PyTorch, ONNX or code-server: stops in seconds with the one command to run', () => {
-  const env = emptyMachine();
-  const r = runAsUser(['scripts/testDeps.mjs'], env);
+  const { repo, env } = emptyMachine();
+  const r = runAsUser(repo, 'scripts/testDeps.mjs', [], env);
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   assert.match(r.stdout, /✗ Chromium: .*chromium: missing/);
@@ -47,8 +66,8 @@ test('without root and without Chromium, PyTorch, ONNX or code-server: stops in 
 });
 
 test('`node scripts/test.mjs` (what `npm test` runs) stops there too, before type-checking or testing', () => {
-  const env = emptyMachine();
-  const r = runAsUser(['scripts/test.mjs'], env);
+  const { repo, env } = emptyMachine();
+  const r = runAsUser(repo, 'scripts/test.mjs', [], env);
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   assert.match(r.stdout, /Run this once, then `npm test` again/);
@@ -56,11 +75,11 @@ test('`node scripts/test.mjs` (what `npm test` runs) stops there too, before typ
 });
 
 test('a Python with PyTorch but not ONNX: only python3-onnx is asked for', () => {
-  const env = emptyMachine();
+  const { repo, env } = emptyMachine();
   // A stand-in interpreter answering the probe (the modules it lacks) as a real one would.
   writeFileSync(env.MIXFLOW_TORCH_PYTHON!, '#!/bin/sh\necho onnx\n');
   chmodSync(env.MIXFLOW_TORCH_PYTHON!, 0o755);
-  const r = runAsUser(['scripts/testDeps.mjs'], { ...env, MIXFLOW_CHROMIUM: '/bin/sh' });
+  const r = runAsUser(repo, 'scripts/testDeps.mjs', [], { ...env, MIXFLOW_CHROMIUM: '/bin/sh' });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /✓ Chromium: \/bin\/sh: ok/);
   assert.match(r.stdout, /: missing \(onnx\)/);
@@ -68,8 +87,8 @@ test('a Python with PyTorch but not ONNX: only python3-onnx is asked for', () =>
 });
 
 test('the dry run prints what root would install, and installs nothing', () => {
-  const env = emptyMachine();
-  const r = runAsUser(['scripts/testDeps.mjs', '--dry-run'], env);
+  const { repo, env } = emptyMachine();
+  const r = runAsUser(repo, 'scripts/testDeps.mjs', ['--dry-run'], env);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const plan = r.stdout.slice(r.stdout.indexOf('Dry run')).split('\n').slice(1).filter(Boolean).map((l) => l.trim());
   assert.deepEqual(plan.slice(0, 2), ['apt-get update', `env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium python3-torch python3-onnx${KRB}`]);
