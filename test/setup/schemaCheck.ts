@@ -65,6 +65,10 @@ export const NOT_IN_SCHEMA: readonly { readonly why: string; readonly matches: (
     why: 'heads must divide d_model: divisibility by another field\'s value is not expressible',
     matches: (e) => e.expected.startsWith('a divisor of d_model'),
   },
+  {
+    why: 'what an ONNX model\'s file holds (that it exists, its ops, its input\'s shape, its classes, its initializers) is read from the file, which a schema for the setup never sees',
+    matches: (e) => e.path.startsWith('$.model.file') || /\bONNX\b|\.onnx\b|initializer/i.test(e.expected),
+  },
 ];
 
 /** Refused setups the schema flags, but at another place than the validator names, with why. */
