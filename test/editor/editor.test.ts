@@ -167,13 +167,12 @@ test('extension host: live diagnostics: an opened file\'s finding is in the Prob
   t.diagnostic(`live diagnostic appeared ${live.msToAppear} ms after opening (debounce ${LIVE_DEBOUNCE_MS} ms), went ${live.msToClear} ms after the edit`);
   const diagnostic = { source: DIAGNOSTIC_SOURCE, code: hvpFinding.pattern, line: hvpFinding.line };
   assert.deepEqual(live.onOpen, [diagnostic]);
-  assert.ok(live.msToAppear >= LIVE_DEBOUNCE_MS && live.msToAppear < 5_000, `appeared after ${live.msToAppear} ms`);
+  assert.ok(live.msToAppear >= LIVE_DEBOUNCE_MS, `appeared after ${live.msToAppear} ms: before the debounce`); // and within the suite's 10 s wait, or onOpen is empty
   // The edit really removes the site: the scanner finds nothing in the edited text.
   const edited = HVP.split('\n').map((l, i) => (i === hvpFinding.line - 1 ? LIVE_EDIT_LINE : l)).join('\n');
   assert.equal(live.textAfterEdit, edited);
   assert.deepEqual(scanText(HVP_FIXTURE, edited), []);
   assert.deepEqual(live.afterEdit, []);
-  assert.ok(live.msToClear < 5_000, `cleared after ${live.msToClear} ms`);
   assert.deepEqual(live.afterUndo, [diagnostic]);
   assert.deepEqual(live.afterClose, []);
 });
