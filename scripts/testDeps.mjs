@@ -76,7 +76,7 @@ export function checkTestDeps(env = process.env) {
   });
   const py = findPython(where.pythons);
   items.push({
-    name: `PyTorch and ONNX for Python 3 (${['torch', 'functorch', 'onnx'].join(', ')})`,
+    name: `PyTorch and ONNX for Python 3 (${Object.keys(PY_MODULES).join(', ')})`,
     at: py.python ?? where.pythons.join(' or '),
     ok: py.missing.length === 0,
     packages: [...new Set(py.missing.map((m) => PY_MODULES[m]))],
