@@ -16,7 +16,7 @@ STAMP="$CACHE/installed-$CODE_SERVER_VERSION"
 LAUNCHER="$CACHE/bin/code-server"
 
 if [ -f "$STAMP" ] && [ -x "$LAUNCHER" ]; then
-  echo "code-server $CODE_SERVER_VERSION already installed in .cache/code-server"
+  echo "code-server $CODE_SERVER_VERSION already installed in $CACHE"
   exit 0
 fi
 
@@ -63,4 +63,4 @@ SCRATCH=$(mktemp -d)
 XDG_CONFIG_HOME="$SCRATCH" XDG_DATA_HOME="$SCRATCH" "$LAUNCHER" --version
 rm -rf "$SCRATCH"
 touch "$STAMP"
-echo "code-server $CODE_SERVER_VERSION installed in .cache/code-server"
+echo "code-server $CODE_SERVER_VERSION installed in $CACHE"
