@@ -36,7 +36,10 @@ const hvpFinding = onlyFinding(HVP_FIXTURE, HVP);
 const blockedFinding = onlyFinding(BLOCKED_FIXTURE, BLOCKED);
 /** The HVP file rewritten to mixed mode, exactly as `mixflow rewrite` prints it. */
 const HVP_REWRITTEN = rewriteText(HVP_FIXTURE, HVP).text!;
-const PALETTE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).contributes.commands
+const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+/** The palette in a Python editor: every command but those its `when` keeps to other files (setups, profiles). */
+const PALETTE = MANIFEST.contributes.commands
+  .filter((c: { command: string }) => !MANIFEST.contributes.menus.commandPalette.some((m: { command: string; when?: string }) => m.command === c.command && /resourceFilename/.test(m.when ?? '')))
   .map((c: { title: string; category: string }) => `${c.category}: ${c.title}`) as string[];
 
 let extensionDir: string | undefined;
