@@ -80,31 +80,49 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvParams): tf.Tensor
   return toNCHW(y);
 }
 
+/** Inserts rate−1 zeros between the rows (axis 1) and columns (axis 2) of an NHWC tensor. */
+function dilateSpatial(x: tf.Tensor4D, [sh, sw]: Pair): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [n, h * sh, w * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+}
+
+/** Pads (positive) or crops (negative) the two spatial axes of an NHWC tensor. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const grown = tf.pad(x, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  const [n, h, w, c] = grown.shape;
+  const [ct, cb, cl, cr] = [top, bottom, left, right].map((v) => Math.max(0, -v));
+  return ct + cb + cl + cr === 0 ? grown : tf.slice(grown, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
+}
+
 /**
- * The transposed convolution onto x's padded frame, then cropped to x: TF.js's
- * conv2dTranspose with `valid` padding covers the first (Ho−1)·s + span rows of the
- * padded input; rows past that (a stride remainder) received no tap and stay zero.
+ * x̄ = Aᵀ_w ct as a forward convolution (XNNPACK on wasm, whose Conv2DBackpropInput is a
+ * plain loop ~8× slower): the cotangent with stride−1 zeros between its entries, padded by
+ * span−1−top before (cropped where negative) and to x's size after, convolved with the
+ * kernel flipped in space and with in/out channels swapped, at the forward dilation.
  */
 export function conv2dBackpropInput(ct: tf.Tensor4D, w: tf.Tensor4D, [H, W]: readonly number[], p: ConvParams): tf.Tensor4D {
-  const [N, , Ho, Wo] = ct.shape;
+  const [, , Ho, Wo] = ct.shape;
   const [Co, Cg, kH, kW] = w.shape;
   const G = p.groups;
   const Cog = Co / G;
   const [pt, pl] = p.pads;
-  const span = (k: number, d: number) => d * (k - 1) + 1;
-  const Hf = (Ho - 1) * p.strides[0] + span(kH, p.dilations[0]);
-  const Wf = (Wo - 1) * p.strides[1] + span(kW, p.dilations[1]);
-  const ctN = toNHWC(ct);
-  const full = perGroup(
-    G,
-    (g) => {
-      const k = dilateTaps(toHWIO(channels(w, 0, g * Cog, Cog)), p.dilations);
-      return tf.conv2dTranspose(channels(ctN, 3, g * Cog, Cog), k, [N, Hf, Wf, Cg], p.strides, 'valid');
-    },
-    3,
-  );
-  const grown = tf.pad(full, [[0, 0], [0, Math.max(0, pt + H - Hf)], [0, Math.max(0, pl + W - Wf)], [0, 0]]);
-  return toNCHW(tf.slice(grown, [0, pt, pl, 0], [N, H, W, Cg * G]));
+  const [sh, sw] = p.strides;
+  const spanH = p.dilations[0] * (kH - 1) + 1;
+  const spanW = p.dilations[1] * (kW - 1) + 1;
+  // Input length (Ho−1)·s + 1 after dilation; the convolution's output must be H long.
+  const [top, left] = [spanH - 1 - pt, spanW - 1 - pl];
+  const bottom = H + spanH - 1 - top - ((Ho - 1) * sh + 1);
+  const right = W + spanW - 1 - left - ((Wo - 1) * sw + 1);
+  const framed = padOrCrop(dilateSpatial(toNHWC(ct), p.strides), top, bottom, left, right);
+  // Flipped, [kH, kW, Cout, C/groups]: input channels are ct's, outputs x's.
+  const flipped = tf.transpose(tf.reverse(w, [2, 3]), [2, 3, 0, 1]) as tf.Tensor4D;
+  if (G > 1 && Cg === 1 && Cog === 1) {
+    return toNCHW(convValid(framed, tf.reshape(flipped, [kH, kW, Co, 1]) as tf.Tensor4D, [1, 1], p.dilations, true));
+  }
+  const y = perGroup(G, (g) => convValid(channels(framed, 3, g * Cog, Cog), channels(flipped, 2, g * Cog, Cog), [1, 1], p.dilations), 3);
+  return toNCHW(y);
 }
 
 /**
