@@ -64,17 +64,21 @@ function tiling(shape: readonly number[], kernel: readonly number[], strides: re
   // The padded frame is outH·kH × outW·kW: trailing padding (or a floor-mode remainder) adjusts.
   const [pb, pr] = [outH * kH - H - pt, outW * kW - W - pl];
   return {
+    // Pads and crops only where needed: each is a full copy (~as slow as the transpose).
     tiles: (x, fill) => {
-      const framed = tf.pad(x, [[0, 0], [0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)]], fill);
-      const cut = tf.slice(framed, [0, 0, 0, 0], [N, C, outH * kH, outW * kW]);
+      const grow = pt > 0 || pl > 0 || pb > 0 || pr > 0;
+      const framed = grow ? tf.pad(x, [[0, 0], [0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)]], fill) : x;
+      const exact = framed.shape[2] === outH * kH && framed.shape[3] === outW * kW;
+      const cut = exact ? framed : tf.slice(framed, [0, 0, 0, 0], [N, C, outH * kH, outW * kW]);
       const t = tf.transpose(tf.reshape(cut, [N, C, outH, kH, outW, kW]), [0, 1, 2, 4, 3, 5]);
       return tf.reshape(t, [N, C, outH, outW, kH * kW]);
     },
     untile: (t) => {
       const back = tf.transpose(tf.reshape(t, [N, C, outH, outW, kH, kW]), [0, 1, 2, 4, 3, 5]);
-      const frame = tf.reshape(back, [N, C, outH * kH, outW * kW]);
-      const grown = tf.pad(frame, [[0, 0], [0, 0], [0, Math.max(0, -pb)], [0, Math.max(0, -pr)]]);
-      return tf.slice(grown, [0, 0, pt, pl], [N, C, H, W]) as tf.Tensor4D;
+      const frame = tf.reshape(back, [N, C, outH * kH, outW * kW]) as tf.Tensor4D;
+      const grown = pb < 0 || pr < 0 ? tf.pad(frame, [[0, 0], [0, 0], [0, Math.max(0, -pb)], [0, Math.max(0, -pr)]]) : frame;
+      const exact = pt === 0 && pl === 0 && grown.shape[2] === H && grown.shape[3] === W;
+      return exact ? grown : (tf.slice(grown, [0, 0, pt, pl], [N, C, H, W]) as tf.Tensor4D);
     },
   };
 }
