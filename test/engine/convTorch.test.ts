@@ -53,6 +53,7 @@ const CASES: Case[] = [
   conv('conv2d plain', [2, 3, 6, 5], [4, 3, 3, 3], { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 }),
   conv('conv2d strided, dilated, grouped, asymmetric pads', [2, 4, 9, 8], [6, 2, 3, 2], { strides: [2, 3], pads: [1, 0, 2, 1], dilations: [2, 2], groups: 2 }),
   conv('conv2d depthwise ×2', [1, 3, 7, 7], [6, 1, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 3 }),
+  conv('conv2d 1×1 with padding wider than the kernel', [2, 3, 5, 6], [2, 3, 1, 1], { strides: [2, 1], pads: [1, 2, 0, 1], dilations: [1, 1], groups: 1 }),
   maxPool('maxPool2d 2×2 with ties', ints([2, 3, 6, 6], 1), { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false }),
   maxPool('maxPool2d overlapping 3×3/2, padding, ceil mode, ties', ints([2, 2, 8, 7]), { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], ceilMode: true }),
   maxPool('maxPool2d dilated, strided, ceil mode, ties', ints([1, 2, 9, 10]), { kernel: [2, 3], strides: [2, 3], pads: [1, 1, 1, 1], dilations: [2, 2], ceilMode: true }),
