@@ -3,10 +3,12 @@ import type { ConvParams, Pair } from '../../core/window.js';
 
 /**
  * Grouped NCHW convolution and its two transposes on TF.js, whose convolutions are NHWC
- * only (the wasm backend refuses NCHW) and take no groups. Everything is brought to one
- * NHWC `valid` convolution: explicit padding first, groups as a depthwise kernel or a
- * loop, and the weight gradient as a convolution with the roles of batch and channels
- * swapped (so no backend needs a Conv2DBackpropFilter kernel; wasm has none).
+ * only (the wasm backend refuses NCHW) and take no groups. All three are forward NHWC
+ * convolutions (XNNPACK on wasm) with the padding passed to the kernel: groups as a
+ * depthwise kernel or a loop, the input gradient as a convolution of the zero-dilated
+ * cotangent with the flipped kernel, and the weight gradient as a convolution with the
+ * roles of batch and channels swapped (wasm has no Conv2DBackpropFilter kernel, and its
+ * Conv2DBackpropInput is a plain loop).
  */
 
 const toNHWC = (x: tf.Tensor4D): tf.Tensor4D => tf.transpose(x, [0, 2, 3, 1]);
