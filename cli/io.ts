@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseSetupText } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
 import type { MetaProgress } from '../engine/meta/run.js';
@@ -9,7 +10,7 @@ export { formatBytes } from '../engine/core/text.js';
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {
   if (!existsSync(path)) throw new UsageError(`setup file ${JSON.stringify(path)} does not exist`);
-  return parseSetupText(readFileSync(path, 'utf8'));
+  return parseSetupText(readFileSync(path, 'utf8'), { baseDir: dirname(resolve(path)) });
 }
 
 /** Writes through a temporary file and a rename, so an interrupted run never leaves half a file. */
