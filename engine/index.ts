@@ -19,7 +19,12 @@ export { reshape, transpose, broadcastTo, slice, pad, concat, split, expandDims,
 export { mean, max } from './ops/reduce.js';
 export { matmul } from './ops/linalg.js';
 export { gather, segmentSum, oneHot } from './ops/indexing.js';
-export { softmax, logSoftmax, logSumExp, gelu, layerNorm } from './ops/nn.js';
+export { softmax, logSoftmax, logSumExp, gelu, layerNorm, batchNormTraining, batchNormInference } from './ops/nn.js';
+export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, type Conv2dOptions } from './ops/conv.js';
+export {
+  maxPool2d, maxPool2dPick, maxPool2dScatter, avgPool2d, avgPool2dGrad, globalAvgPool2d,
+  type MaxPool2dOptions, type AvgPool2dOptions,
+} from './ops/pool.js';
 export { stopGradient } from './ops/stopGradient.js';
 
 export { grad, valueAndGrad, vjp } from './transforms/vjp.js';

@@ -31,3 +31,7 @@ export const equal = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'eq
 
 /** `a` where the mask is non-zero, else `b` (all three broadcast). */
 export const select = (mask: Tensor, a: TensorLike, b: TensorLike): Tensor => bind('select', [mask, lift(a), lift(b)]);
+export const erf = (x: Tensor): Tensor => bind('erf', [x]);
+
+/** x for x > 0, else alpha·x (ONNX LeakyRelu; the derivative at 0 is alpha, as in PyTorch). */
+export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => select(greater(x, 0), x, mul(x, alpha));

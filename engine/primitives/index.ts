@@ -1,4 +1,13 @@
 import { add } from './add.js';
+import { avgPool2d } from './avgPool2d.js';
+import { avgPool2dGrad } from './avgPool2dGrad.js';
+import { conv2d } from './conv2d.js';
+import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { erf } from './erf.js';
+import { maxPool2d } from './maxPool2d.js';
+import { maxPool2dPick } from './maxPool2dPick.js';
+import { maxPool2dScatter } from './maxPool2dScatter.js';
 import { broadcastTo } from './broadcastTo.js';
 import { compare } from './compare.js';
 import { concat } from './concat.js';
@@ -32,7 +41,9 @@ import type { Primitive } from './types.js';
 export const PRIMITIVES: readonly Primitive[] = [
   add, sub, mul, div, neg, exp, log, tanh, sigmoid, relu, sqrt, pow,
   compare, select, matmul, transpose, reshape, broadcastTo, sum, max,
-  slice, pad, concat, gather, segmentSum, oneHot, full, constant, iota,
+  slice, pad, concat, gather, segmentSum, oneHot, full, constant, iota, erf,
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter,
+  maxPool2d, maxPool2dPick, maxPool2dScatter, avgPool2d, avgPool2dGrad,
 ];
 
 registerPrimitives(PRIMITIVES);

@@ -14,6 +14,37 @@ const rand = rng(4242);
 const gen = (shape: number[], lo = -2, hi = 2) => f32(shape, uniform(rand, sizeOf(shape), lo, hi));
 const mask = (shape: number[]) => fixed(shape, Array.from({ length: sizeOf(shape) }, () => (rand() < 0.5 ? 1 : 0)));
 
+/** Convolutions: plain; strided, dilated and grouped with asymmetric pads; depthwise; stride and dilation both 2. */
+const CONV_CASES: [number[], number[], E.Conv2dOptions][] = [
+  [[2, 3, 6, 5], [4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+  [[1, 4, 9, 8], [6, 2, 3, 2], { strides: [2, 2], pads: [1, 0, 2, 1], dilations: [1, 2], groups: 2 }],
+  [[2, 3, 6, 6], [6, 1, 3, 3], { strides: [1, 2], pads: [1, 1, 0, 1], groups: 3 }],
+  [[1, 2, 9, 9], [3, 2, 2, 3], { strides: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2] }],
+];
+const MAX_POOLS: [number[], E.MaxPool2dOptions][] = [
+  [[2, 3, 6, 6], { kernel: [2, 2] }],
+  [[1, 2, 7, 6], { kernel: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], ceilMode: true }],
+  [[1, 2, 8, 7], { kernel: [2, 3], strides: [2, 1], pads: [0, 1, 1, 1], dilations: [2, 2] }],
+];
+const AVG_POOLS: [number[], E.AvgPool2dOptions][] = [
+  [[2, 2, 6, 6], { kernel: [2, 3] }],
+  [[1, 3, 7, 6], { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true }],
+  [[2, 2, 7, 5], { kernel: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceilMode: true, countIncludePad: false }],
+];
+
+function pooledShape(f: (x: E.Tensor) => E.Tensor, xs: number[]): number[] {
+  const { graph } = E.traceGraph((x: E.Tensor) => [f(x)], [{ shape: xs, dtype: 'float32' }]);
+  return [...graph.nodes.find((n) => n.id === graph.outputs[0])!.aval.shape];
+}
+
+function convOutShape(xs: number[], ws: number[], o: E.Conv2dOptions): number[] {
+  const { graph } = E.traceGraph((x: E.Tensor, w: E.Tensor) => [E.conv2d(x, w, o)], [
+    { shape: xs, dtype: 'float32' },
+    { shape: ws, dtype: 'float32' },
+  ]);
+  return [...graph.nodes.find((n) => n.id === graph.outputs[0])!.aval.shape];
+}
+
 interface Case {
   readonly prim: string;
   readonly f: (...xs: E.Tensor[]) => E.Tensor;
@@ -57,6 +88,31 @@ const CASES: Case[] = [
   { prim: 'full', f: (x) => E.add(x, E.full([2, 3], 1.5)), inputs: [gen([2, 3])] },
   { prim: 'constant', f: (x) => E.mul(x, E.constant([1, -2, 3, 0.5, 4, -1], [2, 3])), inputs: [gen([2, 3])] },
   { prim: 'iota', f: (x) => E.mul(x, E.add(E.iota([2, 3, 4], 1), 1)), inputs: [gen([3, 4])] },
+  { prim: 'erf', f: E.erf, inputs: [gen([9], -3, 3)] },
+  ...CONV_CASES.flatMap(([xs, ws, o]): Case[] => {
+    const out = convOutShape(xs, ws, o);
+    return [
+      { prim: 'conv2d', f: (x, w) => E.conv2d(x, w, o), inputs: [gen(xs), gen(ws)] },
+      { prim: 'conv2dBackpropInput', f: (g, w) => E.conv2dBackpropInput(g, w, xs.slice(2), o), inputs: [gen(out), gen(ws)] },
+      { prim: 'conv2dBackpropFilter', f: (x, g) => E.conv2dBackpropFilter(x, g, ws.slice(2), o), inputs: [gen(xs), gen(out)] },
+    ];
+  }),
+  ...MAX_POOLS.flatMap(([xs, o]): Case[] => {
+    const x = f32(xs, distinct(rand, sizeOf(xs)));
+    const out = pooledShape((v) => E.maxPool2d(v, o), xs);
+    return [
+      { prim: 'maxPool2d', f: (v) => E.maxPool2d(v, o), inputs: [x] },
+      { prim: 'maxPool2dPick', f: (v, t) => E.maxPool2dPick(v, t, o), inputs: [{ ...x, diff: false }, gen(xs)] },
+      { prim: 'maxPool2dScatter', f: (v, c) => E.maxPool2dScatter(v, c, o), inputs: [{ ...x, diff: false }, gen(out)] },
+    ];
+  }),
+  // Ties everywhere (integer values): the float32 kernels pick the same first maximum.
+  { prim: 'maxPool2dScatter', f: (v, c) => E.maxPool2dScatter(v, c, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true }), inputs: [fixed([2, 2, 6, 6], uniform(rand, 144, -2, 2).map(Math.round)), gen([2, 2, 4, 4])] },
+  { prim: 'maxPool2dPick', f: (v, t) => E.maxPool2dPick(v, t, { kernel: [2, 2], strides: [1, 1] }), inputs: [fixed([1, 3, 5, 5], uniform(rand, 75, -1, 1).map(Math.round)), gen([1, 3, 5, 5])] },
+  ...AVG_POOLS.flatMap(([xs, o]): Case[] => [
+    { prim: 'avgPool2d', f: (v) => E.avgPool2d(v, o), inputs: [gen(xs)] },
+    { prim: 'avgPool2dGrad', f: (c) => E.avgPool2dGrad(c, xs.slice(2), o), inputs: [gen(pooledShape((v) => E.avgPool2d(v, o), xs))] },
+  ]),
 ];
 
 /** Composite models: their first-order gradient graphs use most primitives at once. */
@@ -92,6 +148,21 @@ const MODELS: { name: string; f: (...xs: E.Tensor[]) => E.Tensor; inputs: Input[
       return E.add(E.sum(E.max(seg, [1])), E.sum(E.log(E.add(E.relu(a), 1))));
     },
     inputs: [gen([3, 4]), gen([2, 3]), i32([5], [2, 0, 2, 1, 0])],
+  },
+  {
+    name: 'CNN: conv → batch norm → relu → max-pool → grouped conv → leaky relu → avg-pool → global pool → erf-GELU head',
+    f: (x, w1, b1, g1, be1, w2, wh, labels) => {
+      // (A bias before batch norm would get an exactly zero gradient: it goes after the grouped conv.)
+      let h = E.relu(E.batchNormTraining(E.conv2d(x, w1, { pads: [1, 1, 1, 1] }), g1, be1, 1e-5));
+      h = E.maxPool2d(h, { kernel: [2, 2], strides: [2, 2] });
+      h = E.leakyRelu(E.add(E.conv2d(h, w2, { pads: [1, 0, 1, 1], groups: 2 }), E.reshape(b1, [1, 4, 1, 1])), 0.1);
+      h = E.avgPool2d(h, { kernel: [2, 2], strides: [1, 1], countIncludePad: false });
+      const feat = E.reshape(E.globalAvgPool2d(h), [3, 4]);
+      const z = E.matmul(feat, wh);
+      const gelu = E.mul(E.mul(z, 0.5), E.add(E.erf(E.mul(z, Math.SQRT1_2)), 1));
+      return E.neg(E.mean(E.sum(E.mul(E.logSoftmax(gelu), E.oneHot(labels, 3)), [-1])));
+    },
+    inputs: [gen([3, 2, 8, 8]), gen([4, 2, 3, 3], -0.5, 0.5), gen([4], -0.1, 0.1), gen([4], 0.5, 1.5), gen([4], -0.2, 0.2), gen([4, 2, 3, 2], -0.5, 0.5), gen([4, 3], -1, 1), i32([3], [0, 2, 1])],
   },
 ];
 

@@ -260,6 +260,80 @@ test('relu\'(0) = 0, in reverse and forward mode', () => {
   assert.deepEqual([...t], [0, 1, 0, 0, 1]);
 });
 
+// ---- convolution, pooling and erf (NCHW) ---------------------------------------------------
+
+type ConvCase = { x: number[]; w: number[]; o: E.Conv2dOptions };
+
+/** Plain, strided + dilated + grouped, and depthwise (channel multiplier 2), all with asymmetric pads. */
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 3, 5, 4], w: [4, 3, 3, 2], o: { strides: [1, 1], pads: [1, 0, 1, 1], dilations: [1, 1], groups: 1 } },
+  { x: [1, 4, 7, 6], w: [6, 2, 3, 2], o: { strides: [2, 2], pads: [1, 1, 0, 2], dilations: [1, 2], groups: 2 } },
+  { x: [2, 3, 5, 5], w: [6, 1, 2, 3], o: { strides: [1, 2], pads: [0, 1, 1, 0], dilations: [2, 1], groups: 3 } },
+];
+
+function convOut(c: ConvCase): number[] {
+  const { graph } = E.traceGraph((x: E.Tensor, w: E.Tensor) => [E.conv2d(x, w, c.o)], [
+    { shape: c.x, dtype: 'float32' },
+    { shape: c.w, dtype: 'float32' },
+  ]);
+  return [...graph.nodes[graph.nodes.length - 1].aval.shape];
+}
+
+test('conv2d and its transposes: JVP and VJP match finite differences (strides, pads, dilations, groups, depthwise)', () => {
+  for (const c of CONV_CASES) {
+    const out = convOut(c);
+    check('conv2d', (x, w) => E.conv2d(x, w, c.o), [gen(rand, c.x), gen(rand, c.w)]);
+    check('conv2dBackpropInput', (g, w) => E.conv2dBackpropInput(g, w, c.x.slice(2), c.o), [gen(rand, out), gen(rand, c.w)]);
+    check('conv2dBackpropFilter', (x, g) => E.conv2dBackpropFilter(x, g, c.w.slice(2), c.o), [gen(rand, c.x), gen(rand, out)]);
+  }
+});
+
+/** Padding, dilation and ceil mode (a last window that starts inside the input). */
+const MAX_POOL_CASES: { x: number[]; o: E.MaxPool2dOptions }[] = [
+  { x: [2, 2, 4, 4], o: { kernel: [2, 2] } },
+  { x: [1, 3, 7, 6], o: { kernel: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], dilations: [1, 1], ceilMode: true } },
+  { x: [2, 1, 8, 7], o: { kernel: [2, 3], strides: [2, 1], pads: [0, 1, 1, 1], dilations: [2, 2], ceilMode: false } },
+];
+
+test('maxPool2d, maxPool2dPick and maxPool2dScatter: JVP and VJP match finite differences away from ties', () => {
+  for (const c of MAX_POOL_CASES) {
+    const x = f32(c.x, distinct(rand, sizeOf(c.x)));
+    check('maxPool2d', (v) => E.maxPool2d(v, c.o), [x]);
+    const { graph } = E.traceGraph((v: E.Tensor) => [E.maxPool2d(v, c.o)], [{ shape: c.x, dtype: 'float32' }]);
+    const out = [...graph.nodes[graph.nodes.length - 1].aval.shape];
+    // The arg-max is piecewise constant in x: x is held fixed, the linear argument varies.
+    check('maxPool2dPick', (v, t) => E.maxPool2dPick(v, t, c.o), [{ ...x, diff: false }, gen(rand, c.x)]);
+    check('maxPool2dScatter', (v, ct) => E.maxPool2dScatter(v, ct, c.o), [{ ...x, diff: false }, gen(rand, out)]);
+  }
+});
+
+const AVG_POOL_CASES: { x: number[]; o: E.AvgPool2dOptions }[] = [
+  { x: [2, 2, 4, 6], o: { kernel: [2, 3] } },
+  { x: [1, 3, 7, 6], o: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true } },
+  { x: [2, 2, 7, 5], o: { kernel: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceilMode: true, countIncludePad: false } },
+];
+
+test('avgPool2d and avgPool2dGrad: JVP and VJP match finite differences (ceil mode, with and without counting padding)', () => {
+  for (const c of AVG_POOL_CASES) {
+    check('avgPool2d', (v) => E.avgPool2d(v, c.o), [gen(rand, c.x)]);
+    const { graph } = E.traceGraph((v: E.Tensor) => [E.avgPool2d(v, c.o)], [{ shape: c.x, dtype: 'float32' }]);
+    const out = [...graph.nodes[graph.nodes.length - 1].aval.shape];
+    check('avgPool2dGrad', (ct) => E.avgPool2dGrad(ct, c.x.slice(2), c.o), [gen(rand, out)]);
+  }
+});
+
+test('erf: JVP and VJP match finite differences, and values match float64 references', () => {
+  for (let t = 0; t < TRIALS; t++) {
+    const shape = randomShape(rand, randInt(rand, 0, 3));
+    check('erf', (x) => E.erf(x), [gen(rand, shape, -3, 3)]);
+  }
+  // Reference values (Python's math.erf, correctly rounded to double).
+  const xs = [0.5, 2.3, 5.5, -1e-5, -0.8, 1.5, 6.5];
+  const want = [0.5204998778130465, 0.9988568234026434, 0.9999999999999927, -1.1283791670579e-5, -0.7421009647076605, 0.9661051464753108, 1];
+  const [got] = evalRef((x) => E.erf(x), [f32([xs.length], xs)]);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-15 * Math.abs(want[i]), `erf(${xs[i]}) = ${v}, want ${want[i]}`));
+});
+
 // ---- registry and IR ----------------------------------------------------------------------
 
 test('every primitive has all rules (shape, tf, ref, jvp, vjp) and no name repeats', () => {
