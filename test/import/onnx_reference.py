@@ -188,8 +188,50 @@ def run(name, out_dir):
         json.dump(expect, f)
 
 
+class Unsupported(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(torch.sin(x))
+
+
+class TwoInputs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x, mask):
+        return self.fc(x * mask)
+
+
+class WithDropout(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+
+def refusals(out_dir):
+    """Models the importer must refuse: an op it lacks, two inputs, dropout in training mode."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 4)
+    for name, model, args in [('unsupported', Unsupported(), (x,)), ('two_inputs', TwoInputs(), (x, torch.ones(2, 4))),
+                              ('dropout', WithDropout(), (x,))]:
+        torch.onnx.export(model, args, os.path.join(out_dir, f'{name}.onnx'), training=torch.onnx.TrainingMode.TRAINING,
+                          do_constant_folding=False, opset_version=15)
+
+
 if __name__ == '__main__':
     import warnings
     warnings.filterwarnings('ignore')
-    for name in sys.argv[2:] or MODELS:
-        run(name, sys.argv[1])
+    names = sys.argv[2:] or [*MODELS, 'refusals']
+    for name in names:
+        if name == 'refusals':
+            refusals(sys.argv[1])
+        else:
+            run(name, sys.argv[1])
