@@ -17,16 +17,21 @@ function torchPython(): string | null {
   return null;
 }
 
-let exported: string | undefined;
+const exported = new Map<string, string>();
 
-/** The folder holding NAME.onnx, NAME.mixflow.json and NAME.expect.json for every test model. */
-export function exportedModels(): string {
-  if (exported) return exported;
+/**
+ * The folder holding NAME.onnx, NAME.mixflow.json and NAME.expect.json for the named test
+ * models (all by default; `refusals` exports the models the importer must refuse).
+ */
+export function exportedModels(names: readonly string[] = []): string {
+  const key = names.join(',');
+  const done = exported.get(key);
+  if (done) return done;
   const python = torchPython();
   if (!python) throw new Error(INSTALL);
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-onnx-'));
-  const r = spawnSync(python, [join(__dirname, 'onnx_reference.py'), dir], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(python, [join(__dirname, 'onnx_reference.py'), dir, ...names], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`onnx_reference.py failed (${r.status}):\n${r.stderr}`);
-  exported = dir;
+  exported.set(key, dir);
   return dir;
 }
