@@ -12,7 +12,7 @@ import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
 import flagshipJson from '../engine/setup/examples/transformer-flagship.mixflow.json';
 import type { Options } from './args.js';
-import { INIT_EXAMPLES } from './init.js';
+import { exampleSetups } from './init.js';
 import { formatBytes, readSetup } from './io.js';
 import { formatTable } from './table.js';
 
@@ -80,7 +80,7 @@ async function nestedRow(setup: Setup): Promise<ModeRow> {
 
 /** One small run of each mode first, so the first measured row does not pay for JIT and kernel set-up. */
 async function warmUp(options: Options, shouldStop: () => boolean): Promise<void> {
-  const small = parseSetup(INIT_EXAMPLES[1].json);
+  const small = parseSetup(exampleSetups()[1]!.json);
   for (const mode of ['standard', 'mixflow'] as const) {
     await runMeta(small, materialise(small), { mode, remat: 'block', precision: 'float32', backend: options.backend, shouldStop });
   }
