@@ -95,11 +95,13 @@ function parseOnnxModel(obj: JsonObject, path: string, opts: ParseOptions): Onnx
   const file = obj.file;
   const block_depth = obj.block_depth === undefined ? 1 : integer(obj.block_depth, key(path, 'block_depth'), 1, 64, 'a positive integer (path components a remat block shares)');
   const full = resolve(opts.baseDir ?? process.cwd(), file);
+  const read = opts.readModel ?? ((p: string) => readFileSync(p));
   let bytes: Uint8Array;
-  if (opts.readModel) bytes = opts.readModel(full);
-  else {
-    if (!existsSync(full)) throw new SetupError(fp, 'the path of an existing .onnx file, relative to the setup file', `"${file}" (no file at ${full})`);
-    bytes = readFileSync(full);
+  try {
+    bytes = read(full);
+  } catch (e) {
+    const reason = existsSync(full) ? (e as Error).message : `no file at ${full}`;
+    throw new SetupError(fp, 'the path of an existing .onnx file, relative to the setup file', `"${file}" (${reason})`);
   }
   try {
     return { kind: 'onnx', file, path: full, block_depth, graph: importOnnx(bytes, { blockDepth: block_depth }) };
