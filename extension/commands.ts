@@ -14,6 +14,7 @@ export const COMMANDS = {
   rewriteFile: 'mixflow.rewriteFile',
   applyRewrite: 'mixflow.applyRewrite',
   explainFinding: 'mixflow.explainFinding',
+  newSetupFromModel: 'mixflow.newSetupFromModel',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 

@@ -9,6 +9,7 @@ import type * as vscode from 'vscode';
 import { register as registerCodeLens } from './features/codeLens.js';
 import { register as registerDecorations } from './features/decorations.js';
 import { register as registerDiagnostics } from './features/diagnostics.js';
+import { register as registerNewSetup } from './features/newSetup.js';
 import { registerFindingsCache } from './features/findings.js';
 import { register as registerProfiler } from './features/profileRunner.js';
 import { register as registerQuickFix } from './features/quickFix.js';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRewrite(context);
   registerQuickFix(context);
   registerProfiler(context);
+  registerNewSetup(context);
 }
 
 export function deactivate(): void {}
