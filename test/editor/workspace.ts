@@ -2,9 +2,10 @@
  * The folder the editor tests open in code-server: copies of two small Python files, one copy
  * for each check that edits or toggles something, so no check sees another's edits.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mamlCnnOnnx } from '../../engine/export/onnx/mamlCnn.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'editor');
 
@@ -24,10 +25,21 @@ export const FILES = {
   hostDiagnostics: 'host_diagnostics.py',
   hostSettings: 'host_settings.py',
   blocked: 'blocked.py',
+  /** A small generated 4-conv-style CNN for "New Setup from Model…". */
+  onnxModel: 'net.onnx',
+  onnxSetup: 'net.mixflow.json',
 } as const;
+
+const PYTHON_FILES = [FILES.uiLens, FILES.uiQuickFix, FILES.uiSettings, FILES.hostLens, FILES.hostQuickFix, FILES.hostRewriteFile, FILES.hostDiagnostics, FILES.hostSettings, FILES.blocked];
+
+/** The ONNX file's bytes: a two-block MAML-style CNN on 8×8 inputs, 4 classes. */
+export function onnxModelBytes(): Uint8Array {
+  return mamlCnnOnnx({ channels: 3, side: 8, classes: 4, blocks: 2, seed: 7 });
+}
 
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
-  for (const name of Object.values(FILES)) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  for (const name of PYTHON_FILES) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
   return dir;
 }
