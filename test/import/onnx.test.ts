@@ -106,3 +106,17 @@ test('ONNX import keeps node names as scopes and cuts remat blocks at top-level 
   assert.ok([...scopes].some((s) => s.endsWith('block1/conv/Conv')), 'a node scoped block1/conv/Conv');
   assert.ok([...scopes].some((s) => s.includes('step/0/grad') && s.endsWith('block2/bn/BatchNormalization')));
 });
+
+test('ONNX block_depth 2 cuts the transformer layer into its submodules; meta-gradients are unchanged', async () => {
+  const dir = exportedModels();
+  const json = JSON.parse(readFileSync(join(dir, 'transformer.mixflow.json'), 'utf8'));
+  json.model.block_depth = 2;
+  const setup = parseSetupText(JSON.stringify(json), { baseDir: dir });
+  if (setup.model.kind !== 'onnx') return assert.fail('not an ONNX model');
+  const keys = setup.model.graph.segments.map((s) => s.key);
+  for (const k of ['layer/self_attn', 'layer/norm1', 'layer/linear1', 'layer/linear2', 'layer/norm2', 'head/Gemm']) assert.ok(keys.includes(k), `a block ${k} in ${keys}`);
+  const { expect } = load('transformer');
+  const r = await runMeta(setup, materialise(setup), { mode: 'mixflow', remat: 'block', precision: 'float64', backend: 'cpu' });
+  const err = worst((r.metaGrads.log_lr as HostTensor).data, flat(expect.log_lr as Nested), 'log_lr');
+  assert.ok(err < 1e-9, `dV/dlog_lr differs by ${err}`);
+});

@@ -58,18 +58,19 @@ class MamlCnn(nn.Module):
 
 
 class PoolCnn(nn.Module):
-    """Strided conv, average pooling with padding, a grouped dilated conv, global average pooling."""
+    """Strided conv, average pooling with padding (counted, then not, ceil mode), a grouped dilated conv, global average pooling."""
 
     def __init__(self):
         super().__init__()
         self.c1 = nn.Conv2d(2, 4, 3, stride=2, padding=1)
         self.pool = nn.AvgPool2d(3, stride=2, padding=1)
         self.c2 = nn.Conv2d(4, 4, 3, groups=2, dilation=2, padding=2)
+        self.pool2 = nn.AvgPool2d(2, stride=2, padding=1, count_include_pad=False, ceil_mode=True)
         self.head = nn.Linear(4, 3)
 
     def forward(self, x):
         h = torch.tanh(self.c2(torch.sigmoid(self.pool(self.c1(x)))))
-        return self.head(F.adaptive_avg_pool2d(h, 1).flatten(1))
+        return self.head(F.adaptive_avg_pool2d(self.pool2(h), 1).flatten(1))
 
 
 class Transformer(nn.Module):
