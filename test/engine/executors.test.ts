@@ -20,6 +20,8 @@ const CONV_CASES: [number[], number[], E.Conv2dOptions][] = [
   [[1, 4, 9, 8], [6, 2, 3, 2], { strides: [2, 2], pads: [1, 0, 2, 1], dilations: [1, 2], groups: 2 }],
   [[2, 3, 6, 6], [6, 1, 3, 3], { strides: [1, 2], pads: [1, 1, 0, 1], groups: 3 }],
   [[1, 2, 9, 9], [3, 2, 2, 3], { strides: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2] }],
+  // Padding wider than the kernel's reach (a 1×1 kernel): the input gradient crops the cotangent.
+  [[2, 3, 5, 6], [2, 3, 1, 1], { strides: [2, 1], pads: [1, 2, 0, 1] }],
 ];
 const MAX_POOLS: [number[], E.MaxPool2dOptions][] = [
   [[2, 3, 6, 6], { kernel: [2, 2] }],
@@ -109,6 +111,13 @@ const CASES: Case[] = [
   // Ties everywhere (integer values): the float32 kernels pick the same first maximum.
   { prim: 'maxPool2dScatter', f: (v, c) => E.maxPool2dScatter(v, c, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true }), inputs: [fixed([2, 2, 6, 6], uniform(rand, 144, -2, 2).map(Math.round)), gen([2, 2, 4, 4])] },
   { prim: 'maxPool2dPick', f: (v, t) => E.maxPool2dPick(v, t, { kernel: [2, 2], strides: [1, 1] }), inputs: [fixed([1, 3, 5, 5], uniform(rand, 75, -1, 1).map(Math.round)), gen([1, 3, 5, 5])] },
+  // Non-overlapping windows (the reshape fast path), with padding, ceil mode and ties.
+  { prim: 'maxPool2dPick', f: (v, t) => E.maxPool2dPick(v, t, { kernel: [2, 2], pads: [1, 1, 1, 1], ceilMode: true }), inputs: [fixed([2, 2, 6, 5], uniform(rand, 120, -1, 1).map(Math.round)), gen([2, 2, 6, 5])] },
+  { prim: 'maxPool2dScatter', f: (v, c) => E.maxPool2dScatter(v, c, { kernel: [3, 2], pads: [1, 0, 1, 0], ceilMode: true }), inputs: [fixed([1, 2, 7, 5], uniform(rand, 70, -1, 1).map(Math.round)), gen([1, 2, 3, 3])] },
+  { prim: 'maxPool2d', f: (v) => E.maxPool2d(v, { kernel: [2, 3] }), inputs: [f32([1, 2, 5, 7], distinct(rand, 70))] },
+  { prim: 'avgPool2d', f: (v) => E.avgPool2d(v, { kernel: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true }), inputs: [gen([1, 2, 5, 6])] },
+  { prim: 'avgPool2dGrad', f: (c) => E.avgPool2dGrad(c, [5, 6], { kernel: [2, 2], pads: [1, 1, 1, 1], ceilMode: true }), inputs: [gen([1, 2, 3, 4])] },
+  { prim: 'avgPool2dGrad', f: (c) => E.avgPool2dGrad(c, [7, 5], { kernel: [3, 2] }), inputs: [gen([2, 1, 2, 2])] },
   ...AVG_POOLS.flatMap(([xs, o]): Case[] => [
     { prim: 'avgPool2d', f: (v) => E.avgPool2d(v, o), inputs: [gen(xs)] },
     { prim: 'avgPool2dGrad', f: (c) => E.avgPool2dGrad(c, xs.slice(2), o), inputs: [gen(pooledShape((v) => E.avgPool2d(v, o), xs))] },

@@ -334,6 +334,18 @@ test('erf: JVP and VJP match finite differences, and values match float64 refere
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-15 * Math.abs(want[i]), `erf(${xs[i]}) = ${v}, want ${want[i]}`));
 });
 
+test('conv and pooling: bad shapes and options are refused naming what was expected', () => {
+  const trace = (f: (...xs: E.Tensor[]) => E.Tensor, shapes: number[][]) => () =>
+    E.traceGraph((...xs: E.Tensor[]) => [f(...xs)], shapes.map((shape) => ({ shape, dtype: 'float32' as const })));
+  assert.throws(trace((x, w) => E.conv2d(x, w), [[1, 3, 5, 5], [4, 2, 3, 3]]), /x has 3 channels but w \[4,2,3,3\] with groups 1 expects 2/);
+  assert.throws(trace((x, w) => E.conv2d(x, w, { groups: 2 }), [[1, 4, 5, 5], [3, 2, 3, 3]]), /3 output channels are not divisible by groups 2/);
+  assert.throws(trace((x, w) => E.conv2d(x, w), [[1, 1, 2, 5], [1, 1, 3, 3]]), /window of span 3 exceeds padded input 2/);
+  assert.throws(trace((x, w) => E.conv2d(x, w, { strides: [0, 1] }), [[1, 1, 5, 5], [1, 1, 3, 3]]), /strides \[0,1\] must be integers >= 1/);
+  assert.throws(trace((x, w) => E.conv2d(x, w), [[1, 5, 5], [1, 1, 3, 3]]), /conv2d needs x \[N,C,H,W\] and w \[Cout,C\/groups,kH,kW\], got \[1,5,5\]/);
+  assert.throws(trace((x) => E.maxPool2d(x, { kernel: [2, 2], pads: [-1, 0, 0, 0] }), [[1, 1, 4, 4]]), /pads \[-1,0,0,0\] must be integers >= 0/);
+  assert.throws(trace((x) => E.avgPool2d(x, { kernel: [2, 2] }), [[4, 4]]), /average pool needs float32 x \[N,C,H,W\], got \[4,4\]/);
+});
+
 // ---- registry and IR ----------------------------------------------------------------------
 
 test('every primitive has all rules (shape, tf, ref, jvp, vjp) and no name repeats', () => {

@@ -24,32 +24,61 @@ function dims(x: readonly number[], w: readonly number[], p: ConvParams, kernel:
   return { N, C, H, W, Co, Cg, kH, kW, Ho, Wo, G: p.groups };
 }
 
+/** What a walk over the taps accumulates: the output, the input cotangent or the weight cotangent. */
+const enum Accumulate {
+  Output,
+  Input,
+  Filter,
+}
+
+/** [lo, hi) of the output columns whose tap j lands inside the input. */
+function columnRange(j: number, W: number, Wo: number, sw: number, pl: number, dw: number): [number, number] {
+  const off = j * dw - pl;
+  const lo = Math.max(0, Math.ceil(-off / sw));
+  const hi = Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
 /**
- * Calls `tap(xi, wi, oi)` with the flat indices of every multiply-add: out[oi] += x[xi]·w[wi].
- * The closure is monomorphic and small; the ref executor is for verification, not speed.
+ * Every multiply-add out[o] += x[xi]·w[wi] of the convolution, with the valid row and
+ * column ranges hoisted out of the inner loop, accumulating into the output (`a` = x,
+ * `b` = w), the input cotangent (`a` = ct, `b` = w) or the weight cotangent (`a` = ct,
+ * `b` = x).
  */
-function forEachTap(d: Dims, p: ConvParams, tap: (xi: number, wi: number, oi: number) => void): void {
+function accumulate(d: Dims, p: ConvParams, mode: Accumulate, a: Float64Array, b: Float64Array, acc: Float64Array): void {
   const { N, C, H, W, Co, Cg, kH, kW, Ho, Wo, G } = d;
   const Cog = Co / G;
   const [sh, sw] = p.strides;
   const [dh, dw] = p.dilations;
   const [pt, pl] = p.pads;
+  const cols = Array.from({ length: kW }, (_, j) => columnRange(j, W, Wo, sw, pl, dw));
+  const rows = Array.from({ length: kH }, (_, i) => columnRange(i, H, Ho, sh, pt, dh));
   for (let n = 0; n < N; n++) {
     for (let co = 0; co < Co; co++) {
       const g = Math.floor(co / Cog);
+      const oPlane = (n * Co + co) * Ho * Wo;
       for (let ci = 0; ci < Cg; ci++) {
         const xPlane = (n * C + g * Cg + ci) * H * W;
         const wBase = (co * Cg + ci) * kH * kW;
-        const oPlane = (n * Co + co) * Ho * Wo;
         for (let i = 0; i < kH; i++) {
-          for (let oh = 0; oh < Ho; oh++) {
-            const h = oh * sh - pt + i * dh;
-            if (h < 0 || h >= H) continue;
+          const [ohLo, ohHi] = rows[i];
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const xRow = xPlane + (oh * sh - pt + i * dh) * W;
+            const oRow = oPlane + oh * Wo;
             for (let j = 0; j < kW; j++) {
               const wi = wBase + i * kW + j;
-              for (let ow = 0; ow < Wo; ow++) {
-                const x = ow * sw - pl + j * dw;
-                if (x >= 0 && x < W) tap(xPlane + h * W + x, wi, oPlane + oh * Wo + ow);
+              const [lo, hi] = cols[j];
+              const xOff = xRow - pl + j * dw;
+              if (mode === Accumulate.Output) {
+                const wv = b[wi];
+                for (let ow = lo; ow < hi; ow++) acc[oRow + ow] += a[xOff + ow * sw] * wv;
+              } else if (mode === Accumulate.Input) {
+                const wv = b[wi];
+                for (let ow = lo; ow < hi; ow++) acc[xOff + ow * sw] += a[oRow + ow] * wv;
+              } else {
+                let s = 0;
+                for (let ow = lo; ow < hi; ow++) s += a[oRow + ow] * b[xOff + ow * sw];
+                acc[wi] += s;
               }
             }
           }
@@ -62,11 +91,7 @@ function forEachTap(d: Dims, p: ConvParams, tap: (xi: number, wi: number, oi: nu
 export function conv2d(x: RefArray, w: RefArray, p: ConvParams): RefArray {
   const d = dims(x.shape, w.shape, p, 'conv2d');
   const out = new Float64Array(d.N * d.Co * d.Ho * d.Wo);
-  const xs = x.data;
-  const ws = w.data;
-  forEachTap(d, p, (xi, wi, oi) => {
-    out[oi] += xs[xi] * ws[wi];
-  });
+  accumulate(d, p, Accumulate.Output, x.data, w.data, out);
   return refArray([d.N, d.Co, d.Ho, d.Wo], out);
 }
 
@@ -78,11 +103,7 @@ export function conv2dBackpropInput(ct: RefArray, w: RefArray, inputSize: readon
     throw kernelError('conv2dBackpropInput', `cotangent ${fmt(ct.shape)} is not the output of x ${fmt(xShape)} and w ${fmt(w.shape)}`);
   }
   const out = new Float64Array(d.N * d.C * d.H * d.W);
-  const cs = ct.data;
-  const ws = w.data;
-  forEachTap(d, p, (xi, wi, oi) => {
-    out[xi] += cs[oi] * ws[wi];
-  });
+  accumulate(d, p, Accumulate.Input, ct.data, w.data, out);
   return refArray(xShape, out);
 }
 
@@ -94,10 +115,6 @@ export function conv2dBackpropFilter(x: RefArray, ct: RefArray, kernelSize: read
     throw kernelError('conv2dBackpropFilter', `cotangent ${fmt(ct.shape)} is not the output of x ${fmt(x.shape)} and w ${fmt(wShape)}`);
   }
   const out = new Float64Array(wShape[0] * wShape[1] * wShape[2] * wShape[3]);
-  const cs = ct.data;
-  const xs = x.data;
-  forEachTap(d, p, (xi, wi, oi) => {
-    out[wi] += cs[oi] * xs[xi];
-  });
+  accumulate(d, p, Accumulate.Filter, ct.data, x.data, out);
   return refArray(wShape, out);
 }

@@ -34,16 +34,16 @@ function dilateTaps(k: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
 const isOne = (p: Pair) => p[0] === 1 && p[1] === 1;
 
 /**
- * A `valid` NHWC convolution with any strides and dilations: TF.js refuses both above 1
- * at once, so the kernel is then dilated explicitly.
+ * An NHWC convolution with any strides and dilations and explicit zero padding
+ * [top, left, bottom, right] (done by the kernel, not by a padded copy): TF.js refuses
+ * strides and dilations both above 1, so the kernel is then dilated explicitly.
  */
-function convValid(x: tf.Tensor4D, k: tf.Tensor4D, strides: Pair, dilations: Pair, depthwise = false): tf.Tensor4D {
+function convValid(x: tf.Tensor4D, k: tf.Tensor4D, strides: Pair, dilations: Pair, depthwise = false, pads: readonly number[] = [0, 0, 0, 0]): tf.Tensor4D {
   const [kk, d] = isOne(strides) || isOne(dilations) ? [k, dilations] : [dilateTaps(k, dilations), [1, 1] as Pair];
-  return depthwise ? tf.depthwiseConv2d(x, kk, strides, 'valid', 'NHWC', d) : tf.conv2d(x, kk, strides, 'valid', 'NHWC', d);
-}
-
-function padSpatialNHWC(x: tf.Tensor4D, [t, l, b, r]: readonly number[]): tf.Tensor4D {
-  return t + l + b + r === 0 ? x : tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]]);
+  const [t, l, b, r] = pads;
+  const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
+    t + l + b + r === 0 ? 'valid' : [[0, 0], [t, b], [l, r], [0, 0]];
+  return depthwise ? tf.depthwiseConv2d(x, kk, strides, pad, 'NHWC', d) : tf.conv2d(x, kk, strides, pad, 'NHWC', d);
 }
 
 /** Channel slice [from, from+count) of axis `axis`. */
@@ -62,49 +62,69 @@ function perGroup(groups: number, f: (g: number) => tf.Tensor4D, axis: number): 
 }
 
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvParams): tf.Tensor4D {
-  const xp = padSpatialNHWC(toNHWC(x), p.pads);
+  const xn = toNHWC(x);
   const [Co, Cg, kH, kW] = w.shape;
   const G = p.groups;
   if (G > 1 && Cg === 1) {
     // Depthwise: group c's Co/G outputs are channels c·m … c·m+m−1, TF.js's order too.
     const m = Co / G;
     const k = tf.transpose(tf.reshape(w, [G, m, kH, kW]), [2, 3, 0, 1]) as tf.Tensor4D;
-    return toNCHW(convValid(xp, k, p.strides, p.dilations, true));
+    return toNCHW(convValid(xn, k, p.strides, p.dilations, true, p.pads));
   }
   const Cog = Co / G;
   const y = perGroup(
     G,
-    (g) => convValid(channels(xp, 3, g * Cg, Cg), toHWIO(channels(w, 0, g * Cog, Cog)), p.strides, p.dilations),
+    (g) => convValid(channels(xn, 3, g * Cg, Cg), toHWIO(channels(w, 0, g * Cog, Cog)), p.strides, p.dilations, false, p.pads),
     3,
   );
   return toNCHW(y);
 }
 
+/** Inserts rate−1 zeros between the rows (axis 1) and columns (axis 2) of an NHWC tensor. */
+function dilateSpatial(x: tf.Tensor4D, [sh, sw]: Pair): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [n, h * sh, w * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+}
+
+/** Pads (positive) or crops (negative) the two spatial axes of an NHWC tensor. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const grown = tf.pad(x, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  const [n, h, w, c] = grown.shape;
+  const [ct, cb, cl, cr] = [top, bottom, left, right].map((v) => Math.max(0, -v));
+  return ct + cb + cl + cr === 0 ? grown : tf.slice(grown, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
+}
+
 /**
- * The transposed convolution onto x's padded frame, then cropped to x: TF.js's
- * conv2dTranspose with `valid` padding covers the first (Ho−1)·s + span rows of the
- * padded input; rows past that (a stride remainder) received no tap and stay zero.
+ * x̄ = Aᵀ_w ct as a forward convolution (XNNPACK on wasm, whose Conv2DBackpropInput is a
+ * plain loop ~8× slower): the cotangent with stride−1 zeros between its entries, padded by
+ * span−1−top before (cropped where negative) and to x's size after, convolved with the
+ * kernel flipped in space and with in/out channels swapped, at the forward dilation.
  */
 export function conv2dBackpropInput(ct: tf.Tensor4D, w: tf.Tensor4D, [H, W]: readonly number[], p: ConvParams): tf.Tensor4D {
-  const [N, , Ho, Wo] = ct.shape;
+  const [, , Ho, Wo] = ct.shape;
   const [Co, Cg, kH, kW] = w.shape;
   const G = p.groups;
   const Cog = Co / G;
   const [pt, pl] = p.pads;
-  const span = (k: number, d: number) => d * (k - 1) + 1;
-  const Hf = (Ho - 1) * p.strides[0] + span(kH, p.dilations[0]);
-  const Wf = (Wo - 1) * p.strides[1] + span(kW, p.dilations[1]);
-  const ctN = toNHWC(ct);
-  const full = perGroup(
-    G,
-    (g) => {
-      const k = dilateTaps(toHWIO(channels(w, 0, g * Cog, Cog)), p.dilations);
-      return tf.conv2dTranspose(channels(ctN, 3, g * Cog, Cog), k, [N, Hf, Wf, Cg], p.strides, 'valid');
-    },
-    3,
-  );
-  const grown = tf.pad(full, [[0, 0], [0, Math.max(0, pt + H - Hf)], [0, Math.max(0, pl + W - Wf)], [0, 0]]);
-  return toNCHW(tf.slice(grown, [0, pt, pl, 0], [N, H, W, Cg * G]));
+  const [sh, sw] = p.strides;
+  const spanH = p.dilations[0] * (kH - 1) + 1;
+  const spanW = p.dilations[1] * (kW - 1) + 1;
+  // Input length (Ho−1)·s + 1 after dilation; the convolution's output must be H long.
+  const [top, left] = [spanH - 1 - pt, spanW - 1 - pl];
+  const bottom = H + spanH - 1 - top - ((Ho - 1) * sh + 1);
+  const right = W + spanW - 1 - left - ((Wo - 1) * sw + 1);
+  // Positive margins are the convolution's own padding; negative ones crop first.
+  const framed = padOrCrop(dilateSpatial(toNHWC(ct), p.strides), Math.min(0, top), Math.min(0, bottom), Math.min(0, left), Math.min(0, right));
+  const margins = [top, left, bottom, right].map((v) => Math.max(0, v));
+  // Flipped, [kH, kW, Cout, C/groups]: input channels are ct's, outputs x's.
+  const flipped = tf.transpose(tf.reverse(w, [2, 3]), [2, 3, 0, 1]) as tf.Tensor4D;
+  if (G > 1 && Cg === 1 && Cog === 1) {
+    return toNCHW(convValid(framed, tf.reshape(flipped, [kH, kW, Co, 1]) as tf.Tensor4D, [1, 1], p.dilations, true, margins));
+  }
+  const y = perGroup(G, (g) => convValid(channels(framed, 3, g * Cog, Cog), channels(flipped, 2, g * Cog, Cog), [1, 1], p.dilations, false, margins), 3);
+  return toNCHW(y);
 }
 
 /**
@@ -117,10 +137,10 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, ct: tf.Tensor4D, [kH, kW]: 
   const G = p.groups;
   const Cg = x.shape[1] / G;
   const Cog = ct.shape[1] / G;
-  const xT = padSpatialNHWC(tf.transpose(x, [1, 2, 3, 0]), p.pads); // [C, Hp, Wp, N]
+  const xT = tf.transpose(x, [1, 2, 3, 0]) as tf.Tensor4D; // [C, H, W, N], padded by the convolution
   const ctK = tf.transpose(ct, [2, 3, 0, 1]) as tf.Tensor4D; // [Ho, Wo, N, Co]
   const parts = [...Array(G).keys()].map((g) => {
-    const y = convValid(channels(xT, 0, g * Cg, Cg), channels(ctK, 3, g * Cog, Cog), p.dilations, p.strides);
+    const y = convValid(channels(xT, 0, g * Cg, Cg), channels(ctK, 3, g * Cog, Cog), p.dilations, p.strides, false, p.pads);
     return tf.transpose(tf.slice(y, [0, 0, 0, 0], [Cg, kH, kW, Cog]), [3, 0, 1, 2]) as tf.Tensor4D;
   });
   return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);

@@ -44,6 +44,56 @@ function unslot(planes: tf.Tensor2D, shape: readonly number[]): tf.Tensor4D {
   return tf.reshape(tf.slice(planes, [0, 0], [N * C, H * W]), [N, C, H, W]) as tf.Tensor4D;
 }
 
+/**
+ * Non-overlapping windows (stride = kernel, no dilation), the common case: the windows are
+ * a reshape of the padded input, so no gather or scatter is needed. `tiles` returns
+ * [N, C, outH, outW, kH·kW] in row-major window order and `untile` is its transpose
+ * (cropped back to x), for x padded with `fill` to outH·kH × outW·kW.
+ */
+type Tiling = {
+  tiles(x: tf.Tensor4D, fill: number): tf.Tensor;
+  untile(t: tf.Tensor): tf.Tensor4D;
+};
+
+function tiling(shape: readonly number[], kernel: readonly number[], strides: readonly number[], dilations: readonly number[], win: PoolWindows, pads: readonly number[]): Tiling | null {
+  const [kH, kW] = kernel;
+  if (strides[0] !== kH || strides[1] !== kW || dilations[0] !== 1 || dilations[1] !== 1) return null;
+  const [N, C, H, W] = shape;
+  const [pt, pl] = pads;
+  const { outH, outW } = win;
+  // The padded frame is outH·kH × outW·kW: trailing padding (or a floor-mode remainder) adjusts.
+  const [pb, pr] = [outH * kH - H - pt, outW * kW - W - pl];
+  return {
+    // Pads and crops only where needed: each is a full copy (~as slow as the transpose).
+    tiles: (x, fill) => {
+      const grow = pt > 0 || pl > 0 || pb > 0 || pr > 0;
+      const framed = grow ? tf.pad(x, [[0, 0], [0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)]], fill) : x;
+      const exact = framed.shape[2] === outH * kH && framed.shape[3] === outW * kW;
+      const cut = exact ? framed : tf.slice(framed, [0, 0, 0, 0], [N, C, outH * kH, outW * kW]);
+      const t = tf.transpose(tf.reshape(cut, [N, C, outH, kH, outW, kW]), [0, 1, 2, 4, 3, 5]);
+      return tf.reshape(t, [N, C, outH, outW, kH * kW]);
+    },
+    untile: (t) => {
+      const back = tf.transpose(tf.reshape(t, [N, C, outH, outW, kH, kW]), [0, 1, 2, 4, 3, 5]);
+      const frame = tf.reshape(back, [N, C, outH * kH, outW * kW]) as tf.Tensor4D;
+      const grown = pb < 0 || pr < 0 ? tf.pad(frame, [[0, 0], [0, 0], [0, Math.max(0, -pb)], [0, Math.max(0, -pr)]]) : frame;
+      const exact = pt === 0 && pl === 0 && grown.shape[2] === H && grown.shape[3] === W;
+      return exact ? grown : (tf.slice(grown, [0, 0, pt, pl], [N, C, H, W]) as tf.Tensor4D);
+    },
+  };
+}
+
+function maxTiling(x: tf.Tensor4D, p: MaxPoolParams): Tiling | null {
+  return tiling(x.shape, p.kernel, p.strides, p.dilations, maxWin(x, p), p.pads);
+}
+
+/** One-hot [N, C, outH, outW, taps] of each window's first maximum (padding is −∞). */
+function firstMaxMask(tiles: tf.Tensor): tf.Tensor {
+  const taps = tiles.shape[tiles.rank - 1];
+  // int32 then cast: the wasm OneHot kernel writes int32 whatever dtype is asked.
+  return tf.cast(tf.oneHot(tf.argMax(tiles, -1), taps), 'float32');
+}
+
 function maxWin(x: tf.Tensor4D, p: MaxPoolParams): PoolWindows {
   return poolWindows(x.shape[2], x.shape[3], p.kernel, p.strides, p.pads, p.dilations, p.ceilMode);
 }
@@ -58,11 +108,15 @@ function argmaxSlots(x: tf.Tensor4D, win: PoolWindows): tf.Tensor2D {
 }
 
 export function maxPool2d(x: tf.Tensor4D, p: MaxPoolParams): tf.Tensor4D {
+  const tl = maxTiling(x, p);
+  if (tl) return tf.max(tl.tiles(x, -Infinity), -1) as tf.Tensor4D;
   const win = maxWin(x, p);
   return tf.reshape(tf.max(windows(slotted(x, -Infinity), win), 2), [x.shape[0], x.shape[1], win.outH, win.outW]);
 }
 
 export function maxPool2dPick(x: tf.Tensor4D, t: tf.Tensor4D, p: MaxPoolParams): tf.Tensor4D {
+  const tl = maxTiling(x, p);
+  if (tl) return tf.sum(tf.mul(tl.tiles(t, 0), firstMaxMask(tl.tiles(x, -Infinity))), -1) as tf.Tensor4D;
   const win = maxWin(x, p);
   const ts = slotted(t, 0);
   const picked = tf.gather(tf.reshape(ts, [-1]), globalIndex(argmaxSlots(x, win), ts.shape[1]));
@@ -70,6 +124,8 @@ export function maxPool2dPick(x: tf.Tensor4D, t: tf.Tensor4D, p: MaxPoolParams):
 }
 
 export function maxPool2dScatter(x: tf.Tensor4D, c: tf.Tensor4D, p: MaxPoolParams): tf.Tensor4D {
+  const tl = maxTiling(x, p);
+  if (tl) return tl.untile(tf.mul(tf.expandDims(c, -1), firstMaxMask(tl.tiles(x, -Infinity))));
   const win = maxWin(x, p);
   const [N, C, H, W] = x.shape;
   const values = tf.reshape(c, [N * C, win.outH * win.outW]) as tf.Tensor2D;
@@ -87,6 +143,8 @@ function inverseDivisors(H: number, W: number, p: AvgPoolParams): tf.Tensor1D {
 export function avgPool2d(x: tf.Tensor4D, p: AvgPoolParams): tf.Tensor4D {
   const [N, C, H, W] = x.shape;
   const win = avgWin(H, W, p);
+  const tl = tiling(x.shape, p.kernel, p.strides, [1, 1], win, p.pads);
+  if (tl) return tf.mul(tf.sum(tl.tiles(x, 0), -1), tf.reshape(inverseDivisors(H, W, p), [win.outH, win.outW])) as tf.Tensor4D;
   const sums = tf.sum(windows(slotted(x, 0), win), 2);
   return tf.reshape(tf.mul(sums, inverseDivisors(H, W, p)), [N, C, win.outH, win.outW]);
 }
@@ -94,6 +152,11 @@ export function avgPool2d(x: tf.Tensor4D, p: AvgPoolParams): tf.Tensor4D {
 export function avgPool2dGrad(ct: tf.Tensor4D, [H, W]: readonly number[], p: AvgPoolParams): tf.Tensor4D {
   const [N, C] = ct.shape;
   const win = avgWin(H, W, p);
+  const tl = tiling([N, C, H, W], p.kernel, p.strides, [1, 1], win, p.pads);
+  if (tl) {
+    const share = tf.mul(ct, tf.reshape(inverseDivisors(H, W, p), [win.outH, win.outW]));
+    return tl.untile(tf.mul(tf.expandDims(share, -1), tf.ones([win.taps])));
+  }
   const outs = win.outH * win.outW;
   const share = tf.mul(tf.reshape(ct, [N * C, outs]), inverseDivisors(H, W, p));
   const values = tf.reshape(tf.mul(tf.expandDims(share, 2), tf.ones([1, 1, win.taps])), [N * C, outs * win.taps]) as tf.Tensor2D;
