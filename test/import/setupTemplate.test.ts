@@ -14,6 +14,8 @@ import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
 import { estimateMeta, runMeta } from '../../engine/meta/run.js';
 import { materialise } from '../../engine/setup/materialise.js';
 import { parseSetup } from '../../engine/setup/validate.js';
+import { buildProfile, serialiseProfile } from '../../engine/profile/build.js';
+import { parseProfile } from '../../engine/profile/validate.js';
 
 const small = () => mamlCnnOnnx({ channels: 3, side: 8, classes: 4, blocks: 2, seed: 7 });
 
@@ -33,9 +35,14 @@ test('the setup template of an ONNX file is a valid setup with synthetic batches
   // θ₀ is the file's float32 initializers; BatchNorm statistics are not parameters.
   assert.equal(setup.model.graph.params.length, 10);
   assert.ok(!setup.model.graph.params.some((p) => p.name.includes('running')));
-  const run = await runMeta(setup, data, { mode: 'mixflow', remat: 'block', precision: 'float32', backend: 'cpu' });
-  assert.equal(run.peakBytes, estimateMeta(setup, { mode: 'mixflow', remat: 'block' }).memory.peakBytes);
+  const opts = { mode: 'mixflow', remat: 'block' } as const;
+  const run = await runMeta(setup, data, { ...opts, precision: 'float32', backend: 'cpu' });
+  assert.equal(run.peakBytes, estimateMeta(setup, opts).memory.peakBytes);
   assert.ok(Number.isFinite(run.outerLoss) && run.outerLoss > 0);
+  // Its profile is valid and shows the model's own module names as scopes.
+  const profile = parseProfile(serialiseProfile(buildProfile('net.mixflow.json', setup, [run], [opts])));
+  assert.deepEqual(profile.setup.model, { kind: 'onnx', file: 'net.onnx', nodes: 10, blocks: 4, input: [1, 8, 8], output: [4] });
+  assert.ok(run.traced.graph.nodes.some((n) => n.scope === 'step/1/grad/block2/conv/Conv'), 'a node in scope step/1/grad/block2/conv/Conv');
 });
 
 test('the setup template refuses a truncated model, naming the problem', () => {
