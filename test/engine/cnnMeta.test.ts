@@ -3,8 +3,8 @@
  * batch statistics → relu → max-pool 2×2, then a linear head; T = 2 SGD steps with a
  * learned per-tensor log learning rate): `standard` (grad of grad) and `mixflow`
  * (fwdrevGrad: jvp of grad as the inner gradient's VJP) agree in float64 and match finite
- * differences of the outer objective; on TF.js the static memory plan equals the bytes
- * measured at every step, in both modes.
+ * differences of the outer objective, also with every conv block checkpointed; on TF.js
+ * the static memory plan equals the bytes measured at every step, in every variant.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,21 +27,23 @@ function block(h: E.Tensor, w: E.Tensor, g: E.Tensor, b: E.Tensor): E.Tensor {
   return E.maxPool2d(a, { kernel: [2, 2], strides: [2, 2] });
 }
 
-function logits(theta: E.Tensor[], x: E.Tensor): E.Tensor {
+/** With `remat`, each conv block is a checkpointed region (the `block` policy). */
+function logits(theta: E.Tensor[], x: E.Tensor, remat = false): E.Tensor {
   const [w1, g1, b1, w2, g2, b2, wh, bh] = theta;
-  const h = block(block(x, w1, g1, b1), w2, g2, b2);
+  const run = remat ? E.checkpoint(block) : block;
+  const h = run(run(x, w1, g1, b1), w2, g2, b2);
   return E.add(E.matmul(E.reshape(h, [N, CH * 2 * 2]), wh), bh);
 }
 
-function crossEntropy(theta: E.Tensor[], x: E.Tensor, y: E.Tensor): E.Tensor {
-  return E.neg(E.mean(E.sum(E.mul(E.logSoftmax(logits(theta, x)), E.oneHot(y, CLASSES)), [-1])));
-}
+const crossEntropy = (remat: boolean) => (theta: E.Tensor[], x: E.Tensor, y: E.Tensor): E.Tensor =>
+  E.neg(E.mean(E.sum(E.mul(E.logSoftmax(logits(theta, x, remat)), E.oneHot(y, CLASSES)), [-1])));
 
 type Mode = 'standard' | 'mixflow';
 
 /** V(θ₀, log_lr) after STEPS SGD steps; inputs: θ₀ leaves, log_lr [8], then (x, y) per step and the outer batch. */
-function outer(mode: Mode) {
-  const innerGrad = mode === 'mixflow' ? E.fwdrevGrad(crossEntropy) : E.grad(crossEntropy);
+function outer(mode: Mode, remat = false) {
+  const loss = crossEntropy(remat);
+  const innerGrad = mode === 'mixflow' ? E.fwdrevGrad(loss) : E.grad(loss);
   return (...xs: E.Tensor[]): E.Tensor => {
     let theta = xs.slice(0, PARAM_SHAPES.length);
     const logLr = xs[PARAM_SHAPES.length];
@@ -50,13 +52,13 @@ function outer(mode: Mode) {
       const g = innerGrad(theta, data[2 * t], data[2 * t + 1]) as E.Tensor[];
       theta = theta.map((p, k) => E.sub(p, E.mul(E.exp(E.reshape(E.slice(logLr, [k], [1]), [])), g[k])));
     }
-    return crossEntropy(theta, data[2 * STEPS], data[2 * STEPS + 1]);
+    return loss(theta, data[2 * STEPS], data[2 * STEPS + 1]);
   };
 }
 
 const metaArgs = [...Array(PARAM_SHAPES.length + 1).keys()];
-function metaGradient(mode: Mode) {
-  const V = outer(mode);
+function metaGradient(mode: Mode, remat = false) {
+  const V = outer(mode, remat);
   return (...xs: E.Tensor[]) => {
     const [value, grads] = E.valueAndGrad(V, metaArgs)(...xs);
     return [value, ...(grads as E.Tensor[])];
@@ -74,9 +76,12 @@ const avals = INPUTS.map((i) => ({ shape: [...i.shape], dtype: i.dtype }));
 test('CNN meta-gradient: standard and mixflow agree in float64 and match finite differences of the outer objective', () => {
   const data = INPUTS.map((i) => i.data);
   const std = compile(metaGradient('standard'), avals).run(data);
-  const mix = compile(metaGradient('mixflow'), avals).run(data);
-  assertCloseScalar(mix[0][0], std[0][0], 1e-14, 'outer value');
-  std.slice(1).forEach((g, k) => assertClose(mix[k + 1], g, 1e-10, `meta-gradient ${k} (mixflow vs standard)`));
+  for (const [mode, remat] of [['mixflow', false], ['standard', true], ['mixflow', true]] as const) {
+    const other = compile(metaGradient(mode, remat), avals).run(data);
+    const label = `${mode}${remat ? ' with checkpointed conv blocks' : ''} vs standard`;
+    assertCloseScalar(other[0][0], std[0][0], 1e-14, `outer value, ${label}`);
+    std.slice(1).forEach((g, k) => assertClose(other[k + 1], g, 1e-10, `meta-gradient ${k}, ${label}`));
+  }
 
   // ⟨∇V, v⟩ against the 5-point central difference of V along v (θ₀ and log_lr together).
   // relu and the max-pool arg-max make V piecewise smooth, with kinks ~1e-3 away along v
@@ -91,11 +96,11 @@ test('CNN meta-gradient: standard and mixflow agree in float64 and match finite 
 });
 
 for (const backend of ['cpu', 'wasm'] as const) {
-  test(`${backend}: CNN meta-gradient memory, planned from shapes = measured at every step, both modes`, async () => {
+  test(`${backend}: CNN meta-gradient memory, planned from shapes = measured at every step, both modes, with and without checkpointed blocks`, async () => {
     assert.equal(await E.useBackend(backend), backend);
     const peaks: Record<string, number> = {};
-    for (const mode of ['standard', 'mixflow'] as const) {
-      const { graph } = E.traceGraph(metaGradient(mode), avals);
+    for (const [mode, remat] of [['standard', false], ['mixflow', false], ['standard', true], ['mixflow', true]] as const) {
+      const { graph } = E.traceGraph(metaGradient(mode, remat), avals);
       const sched = E.schedule(graph);
       const baseline = tf.memory().numBytes;
       const seen: number[] = [];
@@ -109,8 +114,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       // And the float32 meta-gradient is the float64 one.
       const want = E.runRef(sched, INPUTS.map((x) => ({ shape: x.shape, data: x.data }))).outputs;
       want.forEach((w, k) => assertClose(res.outputs[k], w.data, 2e-3, `${mode}: float32 output ${k}`));
-      peaks[mode] = plan.peakBytes;
+      peaks[`${mode}${remat ? '+block' : ''}`] = plan.peakBytes;
     }
-    console.log(`# ${backend} CNN meta-gradient peak bytes: standard ${peaks.standard}, mixflow ${peaks.mixflow}`);
+    console.log(`# ${backend} CNN meta-gradient peak bytes: ${JSON.stringify(peaks)}`);
   });
 }

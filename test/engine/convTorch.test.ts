@@ -83,13 +83,34 @@ const CASES: Case[] = [
   },
 ];
 
+/** Random pooling configurations within PyTorch's limits (padding at most half the kernel). */
+const GEOMETRY = Array.from({ length: 60 }, () => {
+  const pick = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const kernel: [number, number] = [pick(1, 4), pick(1, 4)];
+  const pads: [number, number] = [pick(0, Math.floor(kernel[0] / 2)), pick(0, Math.floor(kernel[1] / 2))];
+  return {
+    x: [1, 1, pick(4, 11), pick(4, 11)],
+    kernel,
+    strides: [pick(1, 3), pick(1, 3)] as [number, number],
+    pads: [pads[0], pads[1], pads[0], pads[1]] as [number, number, number, number],
+    dilations: [pick(1, 2), pick(1, 2)] as [number, number],
+    ceilMode: rand() < 0.6,
+    countIncludePad: rand() < 0.5,
+  };
+}).filter((g) => g.x[2] + 2 * g.pads[0] >= g.dilations[0] * (g.kernel[0] - 1) + 1 && g.x[3] + 2 * g.pads[1] >= g.dilations[1] * (g.kernel[1] - 1) + 1 && g.x[2] + 2 * g.pads[0] >= g.kernel[0] && g.x[3] + 2 * g.pads[1] >= g.kernel[1]);
+
+function outShapeOf(f: (x: E.Tensor) => E.Tensor, shape: number[]): number[] {
+  const { graph } = E.traceGraph((x: E.Tensor) => [f(x)], [{ shape, dtype: 'float32' }]);
+  return [...graph.nodes.find((n) => n.id === graph.outputs[0])!.aval.shape];
+}
+
 const python = torchPython();
 
 test('PyTorch is importable for the reference comparisons', () => {
   assert.ok(python, INSTALL);
 });
 
-test('conv, pooling (ties, ceil mode, padding), batch norm, erf, leaky relu: values, gradients and a Hessian-vector product equal PyTorch float64', { skip: !python && INSTALL }, () => {
+test('conv, pooling (ties, ceil mode, padding, 60 random geometries), batch norm, erf, leaky relu: values, gradients and a Hessian-vector product equal PyTorch float64', { skip: !python && INSTALL }, () => {
   // Engine side first: shapes, outputs, gradients of Σ out·ct, and the HVP (jvp of grad).
   const prepared = CASES.map((c) => {
     const avals = c.inputs.map((s) => ({ shape: s.shape, dtype: 'float32' as const }));
@@ -100,9 +121,25 @@ test('conv, pooling (ties, ceil mode, padding), batch norm, erf, leaky relu: val
     return { c, avals, outShape, ct, dirs };
   });
   const payload = prepared.map(({ c, ct, dirs }) => ({ op: c.op, params: c.params, inputs: c.inputs, ct, ...(dirs ? { dirs } : {}) }));
-  const torch = JSON.parse(execFileSync(python!, [SCRIPT], { input: JSON.stringify(payload), encoding: 'utf8', timeout: 120_000 })) as {
-    shape: number[]; out: number[]; grads: (number[] | null)[]; hvp?: (number[] | null)[];
-  }[];
+  const reply = JSON.parse(execFileSync(python!, [SCRIPT], { input: JSON.stringify({ cases: payload, geometry: GEOMETRY }), encoding: 'utf8', timeout: 120_000 })) as {
+    cases: { shape: number[]; out: number[]; grads: (number[] | null)[]; hvp?: (number[] | null)[] }[];
+    geometry: { max: number[]; avg: number[]; avgOfOnes: number[] }[];
+  };
+  const torch = reply.cases;
+
+  // Pooling geometry over many random configurations: output sizes (ceil mode's dropped
+  // last window) and average-pool divisors (average of ones = real taps / divisor).
+  assert.ok(GEOMETRY.length >= 40, `${GEOMETRY.length} geometries after filtering`);
+  assert.ok(GEOMETRY.some((g, k) => g.ceilMode && reply.geometry[k].max[2] < Math.ceil((g.x[2] + 2 * g.pads[0] - g.dilations[0] * (g.kernel[0] - 1) - 1) / g.strides[0]) + 1), 'some ceil-mode window is dropped');
+  GEOMETRY.forEach((g, k) => {
+    const label = `geometry ${JSON.stringify(g)}`;
+    const want = reply.geometry[k];
+    const maxShape = outShapeOf((x) => E.maxPool2d(x, g), g.x);
+    assert.deepEqual(maxShape, want.max, `${label}: max-pool output shape`);
+    const [avgOfOnes] = compile((x) => E.avgPool2d(x, g), [{ shape: g.x, dtype: 'float32' }]).run([new Array(sizeOf(g.x)).fill(1)]);
+    assert.deepEqual(outShapeOf((x) => E.avgPool2d(x, g), g.x), want.avg, `${label}: average-pool output shape`);
+    assertClose(avgOfOnes, want.avgOfOnes, 1e-15, `${label}: average-pool divisors`);
+  });
 
   prepared.forEach(({ c, avals, outShape, ct, dirs }, k) => {
     const want = torch[k];

@@ -69,4 +69,14 @@ def run(case):
     return res
 
 
-print(json.dumps([run(c) for c in json.load(sys.stdin)]))
+def geometry(g):
+    """Pooled shapes, and average pooling of ones (real taps / divisor), for one configuration."""
+    x = torch.ones(g["x"])
+    pads = (g["pads"][0], g["pads"][1])
+    mx = F.max_pool2d(x, g["kernel"], g["strides"], pads, g["dilations"], ceil_mode=g["ceilMode"])
+    av = F.avg_pool2d(x, g["kernel"], g["strides"], pads, ceil_mode=g["ceilMode"], count_include_pad=g["countIncludePad"])
+    return {"max": list(mx.shape), "avg": list(av.shape), "avgOfOnes": av.flatten().tolist()}
+
+
+request = json.load(sys.stdin)
+print(json.dumps({"cases": [run(c) for c in request["cases"]], "geometry": [geometry(g) for g in request["geometry"]]}))
