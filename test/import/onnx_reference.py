@@ -89,6 +89,8 @@ class Transformer(nn.Module):
 MODELS = {
     'mlp': (Mlp, [4], 'mse', 2, 3, 2, 13, True),
     'maml_cnn': (MamlCnn, [1, 8, 8], 'xent', 2, 4, 3, 15, False),
+    # Opset 11: BatchNormalization has no training_mode attribute; its extra outputs say it.
+    'maml_cnn_opset11': (MamlCnn, [1, 8, 8], 'xent', 2, 4, 3, 11, False),
     'pool_cnn': (PoolCnn, [2, 9, 9], 'xent', 2, 3, 2, 15, False),
     'transformer': (Transformer, [4, 8], 'xent', 2, 3, 2, 17, False),
 }
@@ -123,7 +125,7 @@ def run(name, out_dir):
     assert sorted(names) == sorted(state), (names, list(state))
     theta0 = [state[n].detach().clone().requires_grad_(True) for n in names]
 
-    classes = 3 if name != 'maml_cnn' else 5
+    classes = 5 if name.startswith('maml_cnn') else 3
     def batch(b):
         x = torch.randn(b, *shape)
         y = torch.randn(b, classes) if loss == 'mse' else torch.randint(0, classes, (b,))
