@@ -1,6 +1,6 @@
 /**
- * Parameter tensors of the two models: names, shapes, order, kind and whether weight decay
- * applies. The order is normative: a per-tensor `log_lr` follows it, θ₀ is materialised in it
+ * Parameter tensors of the models: names, shapes, order, kind and whether weight decay
+ * applies (an ONNX model's come from its file: see `onnxParamSpecs` and engine/import/onnx/). The order is normative: a per-tensor `log_lr` follows it, θ₀ is materialised in it
  * and a transformer's `theta0` meta-gradient is keyed by these names.
  *
  * MLP with sizes [d0, …, dL]: `layer{k}.w` [d_k, d_{k+1}], `layer{k}.b` [d_{k+1}] for

@@ -53,7 +53,7 @@ export type LossKind = 'mse' | 'xent';
 export type MetaName = 'log_lr' | 'log_wd' | 'example_logits' | 'theta0';
 export const META_NAMES: readonly MetaName[] = ['log_lr', 'log_wd', 'example_logits', 'theta0'];
 
-/** θ₀: explicit tensors in parameter order (MLP: W_0, b_0, W_1, b_1, …), or generated. */
+/** θ₀: explicit tensors in parameter order (MLP: W_0, b_0, W_1, b_1, …), generated, or an ONNX file's. */
 export type Theta0Spec =
   | { init: 'explicit'; tensors: HostTensor[] }
   | { init: 'glorot'; seed: number }
