@@ -1,10 +1,11 @@
 /**
  * ONNX import against PyTorch 1.13 (exported in the test itself, training mode, no constant
- * folding): an MLP with Gemm, the MAML CNN with BatchNorm on batch statistics, a CNN with
- * average pooling and a grouped dilated convolution, and a transformer layer with
- * LayerNormalization and erf GELU. In float64 the engine's prediction equals PyTorch's to
- * 1e-10 and the meta-gradients of both modes (with and without block remat) equal PyTorch's
- * double-backward ones to 1e-9; in float32 the static plan equals the measured peak.
+ * folding): an MLP with Gemm, the MAML CNN with BatchNorm on batch statistics (opsets 15 and
+ * 11), a CNN with average pooling and a grouped dilated convolution, a transformer layer with
+ * LayerNormalization and erf GELU, and a model of shape arithmetic and layout ops. In
+ * float64 the engine's prediction equals PyTorch's to 1e-10 and the meta-gradients of both
+ * modes (with and without block remat) equal PyTorch's double-backward ones to 1e-9; in
+ * float32 the static plan equals the measured peak.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ function worst(got: ArrayLike<number>, want: readonly number[], what: string): n
   return w;
 }
 
-const MODELS = ['mlp', 'maml_cnn', 'maml_cnn_opset11', 'pool_cnn', 'transformer'];
+const MODELS = ['mlp', 'maml_cnn', 'maml_cnn_opset11', 'pool_cnn', 'transformer', 'misc'];
 
 for (const name of MODELS) {
   test(`ONNX ${name}: float64 forward equals PyTorch's to 1e-10`, () => {

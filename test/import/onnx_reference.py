@@ -85,6 +85,29 @@ class Transformer(nn.Module):
         return self.head(self.layer(x).mean(1))
 
 
+class Misc(nn.Module):
+    """Shape arithmetic and layout: view(x.size(0), -1), cat, chunk, split, leaky ReLU (its
+    slope is a float32 attribute in ONNX, so this model agrees to about 1e-11), a constant pad
+    of 0.5, mean over axes, permute, (un)squeeze, where, log-softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3)
+        self.fc = nn.Linear(4 * 3 * 3 + 4, 6)
+        self.out = nn.Linear(3, 3)
+
+    def forward(self, x):
+        h = F.leaky_relu(self.conv(F.pad(x, (1, 0, 0, 1), value=0.5)), 0.1)
+        a, b = h.chunk(2, dim=1)
+        h = torch.cat([b, a], dim=1)
+        pooled = h.mean([2, 3])
+        flat = h[:, :, 1:4, 0:3].permute(0, 2, 3, 1).reshape(h.size(0), -1)
+        z = torch.sigmoid(self.fc(torch.cat([flat, pooled], dim=1))).unsqueeze(1).squeeze(1)
+        u, v = z.split(3, dim=1)
+        w = torch.where(u > 0.5, u, v * 2)
+        return F.log_softmax(self.out(w * v), dim=-1)
+
+
 # name: (model, example shape, loss, T, B, B_out, opset, with weight decay)
 MODELS = {
     'mlp': (Mlp, [4], 'mse', 2, 3, 2, 13, True),
@@ -93,6 +116,7 @@ MODELS = {
     'maml_cnn_opset11': (MamlCnn, [1, 8, 8], 'xent', 2, 4, 3, 11, False),
     'pool_cnn': (PoolCnn, [2, 9, 9], 'xent', 2, 3, 2, 15, False),
     'transformer': (Transformer, [4, 8], 'xent', 2, 3, 2, 17, False),
+    'misc': (Misc, [2, 6, 6], 'xent', 2, 3, 2, 15, False),
 }
 
 
