@@ -20,6 +20,8 @@ const CONV_CASES: [number[], number[], E.Conv2dOptions][] = [
   [[1, 4, 9, 8], [6, 2, 3, 2], { strides: [2, 2], pads: [1, 0, 2, 1], dilations: [1, 2], groups: 2 }],
   [[2, 3, 6, 6], [6, 1, 3, 3], { strides: [1, 2], pads: [1, 1, 0, 1], groups: 3 }],
   [[1, 2, 9, 9], [3, 2, 2, 3], { strides: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2] }],
+  // Depthwise with multiplier 1 (the input gradient is a depthwise convolution too), dilated.
+  [[2, 4, 7, 6], [4, 1, 3, 2], { strides: [2, 1], pads: [1, 0, 2, 1], dilations: [1, 2], groups: 4 }],
   // Padding wider than the kernel's reach (a 1×1 kernel): the input gradient crops the cotangent.
   [[2, 3, 5, 6], [2, 3, 1, 1], { strides: [2, 1], pads: [1, 2, 0, 1] }],
 ];

@@ -50,3 +50,18 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transpos
   const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   return a.rank > 2 && batch <= MAX_LOOPED_BATCH ? loopedMatMul(a2, b2) : tf.matMul(a2, b2);
 }
+
+/**
+ * tf.sum, reducing a trailing block of the axes first. TF.js transposes the reduced axes
+ * to the end before reducing, a full copy of the input; reducing the trailing ones first
+ * (contiguous, no transpose) leaves only a small tensor to transpose. Batch-norm
+ * statistics and per-channel VJPs reduce NCHW over [0,2,3]: at [25,64,28,28] this is
+ * 24 → 10 ms on wasm and 822 → 23 ms on cpu.
+ */
+export function sum(x: tf.Tensor, axes: readonly number[], keepDims: boolean): tf.Tensor {
+  let trailing = 0;
+  while (axes.includes(x.rank - 1 - trailing)) trailing++;
+  if (trailing === 0 || trailing === axes.length) return tf.sum(x, [...axes], keepDims);
+  const inner = tf.sum(x, [...Array(trailing).keys()].map((k) => x.rank - 1 - k), true);
+  return tf.sum(inner, [...axes], keepDims);
+}

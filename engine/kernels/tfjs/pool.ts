@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolDivisors, poolWindows, type AvgPoolParams, type MaxPoolParams, type PoolWindows } from '../../core/window.js';
 
 /**
- * 2-D pooling over NCHW on TF.js from the shared window tables (core/window.ts), so the
+ * 2-D pooling over NCHW on TF.js from the shared window geometry (core/window.ts), so the
  * float32 kernels follow exactly the float64 ones: PyTorch's ceil mode and divisors, and
- * max-pool ties broken at the first maximum in row-major order. Each plane gets one extra
- * slot past its H·W values, which padding taps read (−∞ for max, 0 for sums) and into
- * which nothing real is scattered.
+ * max-pool ties broken at the first maximum in row-major order. TF.js's own pools are
+ * NHWC-only, have no ceil mode, and its MaxPoolGrad is not on wasm, so:
+ *  - non-overlapping windows (stride = kernel, the common case) are a reshape of the
+ *    padded input (`tiling`); a window's arg-max is then argMax over its taps in row-major
+ *    order (with −∞ padding, a window of real −∞ values could route to a padding tap, the
+ *    one place this path differs from PyTorch);
+ *  - other windows gather their taps through a table, real taps first: each plane gets one
+ *    extra slot past its H·W values, which padding taps read (−∞ for max, 0 for sums) and
+ *    into which nothing real is scattered.
  */
 
 function tapIndex(win: PoolWindows, HW: number): tf.Tensor1D {
