@@ -11,8 +11,11 @@ import { REMATS, type Remat } from '../engine/meta/problem.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
 import flagshipJson from '../engine/setup/examples/transformer-flagship.mixflow.json';
+import mamlFlagshipJson from '../engine/setup/examples/maml-cnn-flagship.mixflow.json';
+import { readExampleModel } from '../engine/setup/examples/models.js';
+import { benchInterleaved } from '../engine/bench/interleaved.js';
 import type { Options } from './args.js';
-import { INIT_EXAMPLES } from './init.js';
+import { exampleSetups } from './init.js';
 import { formatBytes, readSetup } from './io.js';
 import { formatTable } from './table.js';
 
@@ -80,7 +83,7 @@ async function nestedRow(setup: Setup): Promise<ModeRow> {
 
 /** One small run of each mode first, so the first measured row does not pay for JIT and kernel set-up. */
 async function warmUp(options: Options, shouldStop: () => boolean): Promise<void> {
-  const small = parseSetup(INIT_EXAMPLES[1].json);
+  const small = parseSetup(exampleSetups()[1]!.json);
   for (const mode of ['standard', 'mixflow'] as const) {
     await runMeta(small, materialise(small), { mode, remat: 'block', precision: 'float32', backend: options.backend, shouldStop });
   }
@@ -101,6 +104,38 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
     const [std, mix] = [rows[0].run, rows[1].run];
     say(`standard/MixFlow: peak ${(std.peakBytes / mix.peakBytes).toFixed(2)}×, time ${(std.timeMs / mix.timeMs).toFixed(2)}×`);
   }
+}
+
+/** Peak bytes by category, largest first, as `cotangents 60.0 MiB, activations 14.4 MiB`. */
+function breakdown(byCategory: Record<string, number>, n = 4): string {
+  return Object.entries(byCategory)
+    .filter(([, b]) => b > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([c, b]) => `${c} ${formatBytes(b)}`)
+    .join(', ');
+}
+
+/** Standard vs MixFlow, interleaved runs, median time and its range. */
+async function interleavedSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean): Promise<void> {
+  const remat: Remat = options.remat === 'none' && setup.model.kind !== 'mlp' ? 'block' : options.remat;
+  const repeats = 3;
+  say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; ${repeats} interleaved runs per mode, median [min–max])`);
+  const r = await benchInterleaved(setup, remat, options.backend, repeats, shouldStop, (mode, run) =>
+    process.stderr.write(`bench: ${mode} ${run.timeMs.toFixed(0)} ms\n`));
+  say(formatTable(
+    ['mode', 'remat', 'peak', 'active peak', 'time (median [min–max])', 'at the peak'],
+    r.rows.map((row) => [
+      row.mode,
+      row.remat,
+      formatBytes(row.peakBytes),
+      formatBytes(row.activePeakBytes),
+      `${row.medianMs.toFixed(0)} ms [${Math.min(...row.timesMs).toFixed(0)}–${Math.max(...row.timesMs).toFixed(0)}]`,
+      breakdown(row.peakByCategory),
+    ]),
+  ));
+  const [std, mix] = r.rows;
+  say(`standard/MixFlow: peak ${(std.peakBytes / mix.peakBytes).toFixed(2)}×, active peak ${(std.activePeakBytes / mix.activePeakBytes).toFixed(2)}×, time ${(std.medianMs / mix.medianMs).toFixed(2)}×; meta-gradients agree to ${r.maxRelDiff.toExponential(1)} (max rel diff)`);
 }
 
 function sweepSection(base: Setup): void {
@@ -125,7 +160,7 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   say(`# MixFlow Studio benchmark: backend ${resolved}, ${cpus().length} cores, node ${process.version}`);
   await warmUp(options, shouldStop);
   if (setupPaths.length > 0) {
-    for (const p of setupPaths) await flagshipSection(readSetup(p), p, options, resolved, shouldStop, false);
+    for (const p of setupPaths) await interleavedSection(readSetup(p), p, options, resolved, shouldStop);
     return 0;
   }
   say('\n## First-order gradients: engine vs tf.grad on the same backend');
@@ -133,6 +168,8 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   const flagship = parseSetup(flagshipJson);
   await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true);
   sweepSection(flagship);
+  const maml = parseSetup(mamlFlagshipJson, { readModel: readExampleModel });
+  await interleavedSection(maml, 'second flagship: MAML, 4-conv CNN from ONNX (64 ch, 28×28×1, 5-way, B 25 inner / 75 outer, T 5 SGD, per-tensor log_lr; wrt θ₀, log_lr)', options, resolved, shouldStop);
   say('\n## Profiler');
   say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'block')).text);
   say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'step+block')).text);

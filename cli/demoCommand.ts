@@ -4,7 +4,8 @@ import { maxRelativeDifference } from '../engine/meta/compare.js';
 import type { MetaRun } from '../engine/meta/run.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Options } from './args.js';
-import { INIT_EXAMPLES } from './init.js';
+import { exampleSetups } from './init.js';
+import { readExampleModel } from '../engine/setup/examples/models.js';
 import { formatBytes } from './io.js';
 import { writeProfile } from './profileOutput.js';
 import { runSetup } from './runCommand.js';
@@ -20,9 +21,9 @@ const PROFILE_DIR = 'profiles';
 export async function demoCommand(options: Options, shouldStop: () => boolean): Promise<number> {
   mkdirSync(PROFILE_DIR, { recursive: true });
   const rows: string[][] = [];
-  for (const example of INIT_EXAMPLES) {
-    const setup = parseSetup(example.json);
-    const remat = setup.model.kind === 'transformer' ? 'block' : options.remat;
+  for (const example of exampleSetups()) {
+    const setup = parseSetup(example.json, { readModel: readExampleModel });
+    const remat = setup.model.kind === 'mlp' ? options.remat : 'block';
     const runs: MetaRun[] = [];
     const modes = (['standard', 'mixflow'] as const).map((mode) => ({ ...options, mode, remat }));
     for (const o of modes) runs.push(await runSetup(setup, o, shouldStop, { label: `${example.file} ${o.mode}`, timeNodes: true }));

@@ -7,14 +7,15 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import mlpHyper from '../engine/setup/examples/mlp-hyper.mixflow.json';
 import transformerDataweight from '../engine/setup/examples/transformer-dataweight.mixflow.json';
+import mamlCnn from '../engine/setup/examples/maml-cnn.mixflow.json';
+import { EXAMPLE_MODELS } from '../engine/setup/examples/models.js';
 import { stringifyJson } from '../engine/setup/result.js';
 import { UsageError } from './args.js';
 
-export interface InitExample {
-  file: string;
-  description: string;
-  json: unknown;
-}
+/** A setup (`json`) or a model file a setup names (`bytes`, generated). */
+export type InitExample =
+  | { file: string; description: string; json: unknown }
+  | { file: string; description: string; bytes: () => Uint8Array };
 
 export const INIT_EXAMPLES: readonly InitExample[] = [
   {
@@ -27,7 +28,18 @@ export const INIT_EXAMPLES: readonly InitExample[] = [
     description: 'small transformer, Adam, T = 2, synthetic data: meta-gradients of per-token example weights',
     json: transformerDataweight,
   },
+  {
+    file: 'maml-cnn.mixflow.json',
+    description: 'MAML on the 4-conv CNN of maml-cnn.onnx (ONNX import), SGD, T = 2: meta-gradients of θ₀ and per-tensor learning rates',
+    json: mamlCnn,
+  },
+  { file: 'maml-cnn.onnx', ...EXAMPLE_MODELS['maml-cnn.onnx']! },
 ];
+
+/** The setups among the examples. */
+export function exampleSetups(examples: readonly InitExample[] = INIT_EXAMPLES): { file: string; description: string; json: unknown }[] {
+  return examples.flatMap((e) => ('json' in e ? [e] : []));
+}
 
 /** Raised when a target file exists; the CLI exits 2 on it like on any UsageError. */
 export class InitError extends UsageError {
@@ -45,7 +57,7 @@ export function writeExamples(dir: string, examples: readonly InitExample[] = IN
     throw new InitError(`mixflow init: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; not overwriting (remove ${existing.length === 1 ? 'it' : 'them'} or choose another DIR)`);
   }
   mkdirSync(dir, { recursive: true });
-  examples.forEach((e, i) => writeFileSync(paths[i]!, `${stringifyJson(e.json, 2)}\n`, { flag: 'wx' }));
+  examples.forEach((e, i) => writeFileSync(paths[i]!, 'json' in e ? `${stringifyJson(e.json, 2)}\n` : e.bytes(), { flag: 'wx' }));
   return paths;
 }
 

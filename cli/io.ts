@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseSetupText } from '../engine/setup/validate.js';
+import { readExampleModel } from '../engine/setup/examples/models.js';
 import type { Setup } from '../engine/setup/types.js';
 import type { MetaProgress } from '../engine/meta/run.js';
 import { UsageError } from './args.js';
@@ -9,7 +11,7 @@ export { formatBytes } from '../engine/core/text.js';
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {
   if (!existsSync(path)) throw new UsageError(`setup file ${JSON.stringify(path)} does not exist`);
-  return parseSetupText(readFileSync(path, 'utf8'));
+  return parseSetupText(readFileSync(path, 'utf8'), { baseDir: dirname(resolve(path)), readModel: readExampleModel });
 }
 
 /** Writes through a temporary file and a rename, so an interrupted run never leaves half a file. */

@@ -15,6 +15,7 @@ export const COMMANDS = {
   applyRewrite: 'mixflow.applyRewrite',
   explainFinding: 'mixflow.explainFinding',
   exportPytorch: 'mixflow.exportPytorch',
+  newSetupFromModel: 'mixflow.newSetupFromModel',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 

@@ -13,7 +13,11 @@ import { timeline } from './views/timeline.js';
 function setupLine(p: ProfileFile): string {
   const s = p.setup;
   const m = s.model;
-  const model = m.kind === 'mlp' ? `MLP ${m.sizes.join('–')} (${m.activation})` : `transformer ${m.layers}×d${m.d_model}, ${m.heads} heads, seq ${m.seq}`;
+  const model = m.kind === 'mlp'
+    ? `MLP ${m.sizes.join('–')} (${m.activation})`
+    : m.kind === 'onnx'
+      ? `ONNX ${m.file} (${m.nodes} nodes, ${m.blocks} blocks, input [${m.input.join('×')}] → [${m.output.join('×')}])`
+      : `transformer ${m.layers}×d${m.d_model}, ${m.heads} heads, seq ${m.seq}`;
   return `${model} · ${formatCount(s.parameters)} parameters · ${s.optimizer}, T = ${s.inner_steps} inner steps, B = ${s.inner_batch} · meta-gradients of ${s.wrt.join(', ')}`;
 }
 

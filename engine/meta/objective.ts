@@ -1,6 +1,7 @@
 import * as E from '../index.js';
 import { perExampleLoss } from '../models/losses.js';
 import { mlpForward } from '../models/mlp.js';
+import { onnxForward } from '../import/onnx/forward.js';
 import { transformerForward } from '../models/transformer.js';
 import { optimizerStep, type OptimizerState } from './optimizers.js';
 import type { MetaName, MetaProblem, MetaTensors, Mode, Remat } from './problem.js';
@@ -12,6 +13,7 @@ export interface MetaOptions {
 
 function predict(problem: MetaProblem, theta: readonly E.Tensor[], x: E.Tensor, rematBlocks: boolean): E.Tensor {
   if (problem.model.kind === 'mlp') return mlpForward(problem.model, theta, x, rematBlocks);
+  if (problem.model.kind === 'onnx') return onnxForward(problem.model.graph, theta, x, rematBlocks);
   const named: Record<string, E.Tensor> = {};
   problem.params.forEach((p, k) => (named[p.name] = theta[k]));
   return transformerForward(problem.model, named, x, rematBlocks);

@@ -1,5 +1,5 @@
 import type * as E from '../index.js';
-import type { LossKind, MetaName, MlpSpec, OptimizerSpec, TransformerSpec } from '../setup/types.js';
+import type { LossKind, MetaName, ModelSpec, OptimizerSpec } from '../setup/types.js';
 
 export type { MetaName } from '../setup/types.js';
 export type Mode = 'standard' | 'mixflow';
@@ -8,7 +8,7 @@ export const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
 
 /** The static description of a bilevel problem: everything but the numbers. */
 export interface MetaProblem {
-  readonly model: MlpSpec | TransformerSpec;
+  readonly model: ModelSpec;
   readonly loss: LossKind;
   readonly optimizer: OptimizerSpec;
   /** θ's tensors in order, with names (profiles and results key by them). */

@@ -1,7 +1,7 @@
 import * as E from '../index.js';
 import type { NamedAval } from '../trace/traceGraph.js';
 import { paramSpecs } from '../setup/transformerParams.js';
-import { exampleLogitsShape, innerBatchSize, innerSteps, outerBatchSize, type Setup } from '../setup/types.js';
+import { exampleLogitsShape, exampleShape, innerBatchSize, predictionWidth, innerSteps, outerBatchSize, type Setup } from '../setup/types.js';
 import { metaGradient, type MetaOptions } from './objective.js';
 import type { MetaProblem } from './problem.js';
 
@@ -25,9 +25,9 @@ const i32 = (shape: readonly number[], name: string): NamedAval => ({ shape, dty
 function batchAvals(setup: Setup, b: number, prefix: string): { x: NamedAval; y: NamedAval } {
   const m = setup.model;
   if (m.kind === 'transformer') return { x: i32([b, m.seq], `${prefix}/x`), y: i32([b, m.seq], `${prefix}/y`) };
-  const out = m.sizes[m.sizes.length - 1];
+  const out = predictionWidth(m);
   const y = setup.loss === 'mse' ? f32([b, out], `${prefix}/y`) : i32([b], `${prefix}/y`);
-  return { x: f32([b, m.sizes[0]], `${prefix}/x`), y };
+  return { x: f32([b, ...exampleShape(m)], `${prefix}/x`), y };
 }
 
 /**

@@ -67,7 +67,9 @@ export function profileSetup(setup: Setup, path: string | null): ProfileSetup {
     model:
       m.kind === 'mlp'
         ? { kind: 'mlp', sizes: [...m.sizes], activation: m.activation }
-        : { kind: 'transformer', vocab: m.vocab, d_model: m.d_model, heads: m.heads, layers: m.layers, seq: m.seq, d_ff: m.d_ff },
+        : m.kind === 'onnx'
+          ? { kind: 'onnx', file: m.file, nodes: m.graph.nodes.length, blocks: m.graph.segments.length, input: [...m.graph.inputShape], output: [...m.graph.outputShape] }
+          : { kind: 'transformer', vocab: m.vocab, d_model: m.d_model, heads: m.heads, layers: m.layers, seq: m.seq, d_ff: m.d_ff },
     loss: setup.loss,
     optimizer: setup.optimizer.kind,
     inner_steps: innerSteps(setup),

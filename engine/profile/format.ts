@@ -123,7 +123,9 @@ export type ProfileModel =
     readonly layers: number;
     readonly seq: number;
     readonly d_ff: number;
-  };
+  }
+  /** An imported ONNX model: its file (as the setup names it), node count and remat blocks. */
+  | { readonly kind: 'onnx'; readonly file: string; readonly nodes: number; readonly blocks: number; readonly input: readonly number[]; readonly output: readonly number[] };
 
 /** One mode of one setup, run once. */
 export interface ProfileRun {

@@ -8,7 +8,9 @@
  *   embeddings 0.02·normal(); norm gains 1; biases and norm biases 0 (no draws).
  * - synthetic inner step t: stream (S, 0x20000000 + t); the outer batch: (S, 0x30000000).
  *   MLP: x [B, d0] = normal() row-major; then y: mse [B, dL] = normal() (continuing the same
- *   normal sequence, spare included), xent [B] = int(dL). Transformer: B sequences of S+1
+ *   normal sequence, spare included), xent [B] = int(dL). ONNX: the same with x [B, …input
+ *   shape] and dL the prediction's width (C or D).
+ * - θ₀ of an ONNX model (`theta0` omitted or `{"from":"model"}`): the file's initializers. Transformer: B sequences of S+1
  *   tokens int(V), row-major; x = tokens 0 … S−1, y = tokens 1 … S of each sequence.
  * - η: log_lr defaults to one shared log(0.01) (shape []); a per-tensor log_lr has shape [P];
  *   log_wd (shape []) stays absent if the file has none (no decay term); example_logits
@@ -17,7 +19,7 @@
 import { Prng, STREAM_INNER, STREAM_OUTER, STREAM_PARAM } from './prng.js';
 import { EMBEDDING_INIT_STD, paramSpecs, type ParamSpec } from './transformerParams.js';
 import {
-  exampleLogitsShape, hostTensor,
+  exampleLogitsShape, exampleShape, hostTensor, predictionWidth,
   type Batch, type HostTensor, type LossKind, type MetaName, type ModelSpec, type Setup,
 } from './types.js';
 
@@ -44,7 +46,8 @@ export interface Materialised {
 
 export function materialise(setup: Setup): Materialised {
   const params = paramSpecs(setup.model);
-  const theta0 = setup.theta0.init === 'explicit' ? setup.theta0.tensors.map(copy) : glorotTheta0(params, setup.theta0.seed);
+  const t0 = setup.theta0;
+  const theta0 = t0.init === 'explicit' ? t0.tensors.map(copy) : t0.init === 'model' ? modelTheta0(setup.model) : glorotTheta0(params, t0.seed);
   const { inner: i, outer: o } = setup;
   const inner = i.kind === 'explicit'
     ? i.batches.map((b) => ({ x: copy(b.x), y: copy(b.y) }))
@@ -55,6 +58,12 @@ export function materialise(setup: Setup): Materialised {
 
 function copy(t: HostTensor): HostTensor {
   return { shape: [...t.shape], dtype: t.dtype, data: t.data.slice() };
+}
+
+/** θ₀ of an ONNX model: its stored initializers, in parameter order. */
+function modelTheta0(model: ModelSpec): HostTensor[] {
+  if (model.kind !== 'onnx') throw new Error('materialise: theta0 {"from":"model"} needs an ONNX model');
+  return model.graph.params.map((p) => hostTensor([...p.shape], 'float32', p.values.slice()));
 }
 
 /** θ₀ for `{"init":"glorot","seed":seed}`, in the order of `params`. */
@@ -77,6 +86,8 @@ export function glorotTheta0(params: readonly ParamSpec[], seed: number): HostTe
       case 'bias':
       case 'norm_bias':
         break;
+      case 'initializer':
+        throw new Error(`glorotTheta0: ${p.name} is an ONNX initializer; its θ₀ comes from the model file`);
     }
     return t;
   });
@@ -96,9 +107,8 @@ export function syntheticBatch(model: ModelSpec, loss: LossKind, seed: number, s
     }
     return { x, y };
   }
-  const d0 = model.sizes[0]!;
-  const dL = model.sizes[model.sizes.length - 1]!;
-  const x = hostTensor([batch, d0]);
+  const dL = predictionWidth(model);
+  const x = hostTensor([batch, ...exampleShape(model)]);
   rng.fillNormal(x.data);
   if (loss === 'mse') {
     const y = hostTensor([batch, dL]);

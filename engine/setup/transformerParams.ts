@@ -1,6 +1,6 @@
 /**
- * Parameter tensors of the two models: names, shapes, order, kind and whether weight decay
- * applies. The order is normative: a per-tensor `log_lr` follows it, θ₀ is materialised in it
+ * Parameter tensors of the models: names, shapes, order, kind and whether weight decay
+ * applies (an ONNX model's come from its file: see `onnxParamSpecs` and engine/import/onnx/). The order is normative: a per-tensor `log_lr` follows it, θ₀ is materialised in it
  * and a transformer's `theta0` meta-gradient is keyed by these names.
  *
  * MLP with sizes [d0, …, dL]: `layer{k}.w` [d_k, d_{k+1}], `layer{k}.b` [d_{k+1}] for
@@ -23,9 +23,10 @@
  *   'norm_gain'  1
  *   'bias', 'norm_bias'  0
  */
-import type { ModelSpec, TransformerSpec } from './types.js';
+import type { ModelSpec, OnnxSpec, TransformerSpec } from './types.js';
 
-export type ParamKind = 'matrix' | 'bias' | 'embedding' | 'norm_gain' | 'norm_bias';
+/** `initializer`: an ONNX model's parameter (θ₀ comes from the file, never generated). */
+export type ParamKind = 'matrix' | 'bias' | 'embedding' | 'norm_gain' | 'norm_bias' | 'initializer';
 
 export interface ParamSpec {
   name: string;
@@ -83,7 +84,16 @@ export function transformerParamSpecs(spec: Omit<TransformerSpec, 'kind' | 'head
   return specs;
 }
 
-/** The parameter list of either model, in the normative order. */
+/**
+ * An ONNX model's parameters: its floating initializers of rank ≥ 1 in the file's order but
+ * BatchNormalization's running statistics, keyed by initializer name; decay on rank ≥ 2.
+ */
+export function onnxParamSpecs(model: OnnxSpec): ParamSpec[] {
+  return model.graph.params.map((p) => ({ name: p.name, shape: [...p.shape], kind: 'initializer', decayed: p.decayed }));
+}
+
+/** The parameter list of any model, in the normative order. */
 export function paramSpecs(model: ModelSpec): ParamSpec[] {
+  if (model.kind === 'onnx') return onnxParamSpecs(model);
   return model.kind === 'mlp' ? mlpParamSpecs(model.sizes) : transformerParamSpecs(model);
 }

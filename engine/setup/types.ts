@@ -4,6 +4,7 @@
  * host tensors. Defaults of the optimiser are filled here; defaults of η are filled by
  * `materialise`, because their shapes depend on T and B.
  */
+import type { OnnxModel } from '../import/onnx/model.js';
 
 /** Numbers on the host, row-major, whatever the engine's precision: float64 storage. */
 export interface HostTensor {
@@ -32,17 +33,32 @@ export interface TransformerSpec {
   d_ff: number;
 }
 
-export type ModelSpec = MlpSpec | TransformerSpec;
+/**
+ * `{"kind":"onnx","file":PATH,"block_depth":k}`: the user's own model, imported at validation
+ * (engine/import/onnx/). `file` is as written in the setup; `path` is resolved against the
+ * setup file's folder.
+ */
+export interface OnnxSpec {
+  kind: 'onnx';
+  file: string;
+  path: string;
+  block_depth: number;
+  graph: OnnxModel;
+}
+
+export type ModelSpec = MlpSpec | TransformerSpec | OnnxSpec;
 
 export type LossKind = 'mse' | 'xent';
 
 export type MetaName = 'log_lr' | 'log_wd' | 'example_logits' | 'theta0';
 export const META_NAMES: readonly MetaName[] = ['log_lr', 'log_wd', 'example_logits', 'theta0'];
 
-/** θ₀: explicit tensors in parameter order (MLP: W_0, b_0, W_1, b_1, …), or generated. */
+/** θ₀: explicit tensors in parameter order (MLP: W_0, b_0, W_1, b_1, …), generated, or an ONNX file's. */
 export type Theta0Spec =
   | { init: 'explicit'; tensors: HostTensor[] }
-  | { init: 'glorot'; seed: number };
+  | { init: 'glorot'; seed: number }
+  /** An ONNX model's own initializers. */
+  | { init: 'model' };
 
 export type OptimizerSpec =
   | { kind: 'sgd' }
@@ -52,7 +68,8 @@ export type OptimizerSpec =
 export const OPTIMIZER_DEFAULTS = { beta: 0.9, b1: 0.9, b2: 0.999, eps: 1e-8 } as const;
 
 /**
- * One batch. MLP: x float32 [B, d0]; y float32 [B, dL] (mse) or int32 [B] (xent).
+ * One batch. MLP: x float32 [B, d0]; y float32 [B, dL] (mse) or int32 [B] (xent). ONNX: x
+ * float32 [B, …input shape], y as an MLP's with the prediction's [C] or [D].
  * Transformer: x, y int32 [B, S].
  */
 export interface Batch {
@@ -108,6 +125,16 @@ export function outerBatchSize(setup: Pick<Setup, 'outer'>): number {
 export function exampleLogitsShape(setup: Pick<Setup, 'inner' | 'model'>): number[] {
   const tb = [innerSteps(setup), innerBatchSize(setup)];
   return setup.model.kind === 'transformer' ? [...tb, setup.model.seq] : tb;
+}
+
+/** The shape of one example's x for an MLP or ONNX model: [d0], or the ONNX input's shape. */
+export function exampleShape(model: MlpSpec | OnnxSpec): number[] {
+  return model.kind === 'mlp' ? [model.sizes[0]!] : [...model.graph.inputShape];
+}
+
+/** The prediction's width for an MLP or ONNX model: dL, or the ONNX output's C (or D). */
+export function predictionWidth(model: MlpSpec | OnnxSpec): number {
+  return model.kind === 'mlp' ? model.sizes[model.sizes.length - 1]! : model.graph.outputShape[0]!;
 }
 
 export function hostTensor(shape: number[], dtype: HostTensor['dtype'] = 'float32', data?: Float64Array): HostTensor {

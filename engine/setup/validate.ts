@@ -10,10 +10,13 @@ import {
 } from './check.js';
 import { paramSpecs } from './transformerParams.js';
 import {
-  ACTIVATIONS, META_NAMES, OPTIMIZER_DEFAULTS,
+  ACTIVATIONS, META_NAMES, OPTIMIZER_DEFAULTS, exampleShape, predictionWidth,
   type Batch, type EtaSpec, type InnerSpec, type LossKind, type MetaName, type ModelSpec,
-  type OptimizerSpec, type OuterSpec, type Setup, type Theta0Spec,
+  type OnnxSpec, type OptimizerSpec, type OuterSpec, type Setup, type Theta0Spec,
 } from './types.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { importOnnx, OnnxImportError } from '../import/onnx/index.js';
 
 export { SetupError } from './check.js';
 
@@ -23,22 +26,32 @@ const TOP_FIELDS = ['format', 'model', 'loss', 'theta0', 'optimizer', 'inner', '
 const TOP_REQUIRED = TOP_FIELDS.filter((f) => f !== 'eta');
 const MAX_DIM = 2 ** 31 - 1;
 
+/** Where an ONNX model's `file` is found: relative to `baseDir` (the setup file's folder). */
+export interface ParseOptions {
+  /** Default: the working directory. */
+  readonly baseDir?: string;
+  /** Reads a model file (default: from disk); the bundled examples supply their generated models. */
+  readonly readModel?: (path: string) => Uint8Array;
+}
+
 /** Parses JSON text, then `parseSetup`; a syntax error is a SetupError at `$`. */
-export function parseSetupText(text: string): Setup {
+export function parseSetupText(text: string, opts: ParseOptions = {}): Setup {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new SetupError('$', 'valid JSON', (e as Error).message);
   }
-  return parseSetup(json);
+  return parseSetup(json, opts);
 }
 
-export function parseSetup(json: unknown): Setup {
+export function parseSetup(json: unknown, opts: ParseOptions = {}): Setup {
   const root = object(json, '$', `a ${SETUP_FORMAT} JSON object`);
   oneOf(root.format, '$.format', [SETUP_FORMAT]);
-  fields(root, '$', TOP_FIELDS, TOP_REQUIRED);
-  const model = parseModel(root.model, '$.model');
+  // An ONNX model brings its own θ₀.
+  const onnx = isObject(root.model) && root.model.kind === 'onnx';
+  fields(root, '$', TOP_FIELDS, onnx ? TOP_REQUIRED.filter((f) => f !== 'theta0') : TOP_REQUIRED);
+  const model = parseModel(root.model, '$.model', opts);
   const loss = oneOf<LossKind>(root.loss, '$.loss', ['mse', 'xent']);
   if (model.kind === 'transformer' && loss !== 'xent') throw new SetupError('$.loss', '"xent" (a transformer takes xent only)', `"${loss}"`);
   const optimizer = parseOptimizer(root.optimizer, '$.optimizer');
@@ -54,9 +67,10 @@ function dim(v: unknown, path: string): number {
   return integer(v, path, 1, MAX_DIM, 'a positive integer');
 }
 
-export function parseModel(v: unknown, path: string): ModelSpec {
-  const obj = object(v, path, 'a model object {"kind":"mlp",…} or {"kind":"transformer",…}');
-  const kind = oneOf(obj.kind, key(path, 'kind'), ['mlp', 'transformer']);
+export function parseModel(v: unknown, path: string, opts: ParseOptions = {}): ModelSpec {
+  const obj = object(v, path, 'a model object {"kind":"mlp",…}, {"kind":"transformer",…} or {"kind":"onnx","file":PATH}');
+  const kind = oneOf(obj.kind, key(path, 'kind'), ['mlp', 'transformer', 'onnx']);
+  if (kind === 'onnx') return parseOnnxModel(obj, path, opts);
   if (kind === 'mlp') {
     fields(obj, path, ['kind', 'sizes', 'activation']);
     const sp = key(path, 'sizes');
@@ -71,6 +85,30 @@ export function parseModel(v: unknown, path: string): ModelSpec {
   const [vocab, d_model, heads, layers, seq, d_ff] = names.map((n) => dim(obj[n], key(path, n))) as [number, number, number, number, number, number];
   if (d_model % heads !== 0) throw new SetupError(key(path, 'heads'), `a divisor of d_model (${d_model})`, String(heads));
   return { kind, vocab, d_model, heads, layers, seq, d_ff };
+}
+
+/** `{"kind":"onnx","file":PATH,"block_depth":k}`: reads and imports the model now, so every refusal is a setup error. */
+function parseOnnxModel(obj: JsonObject, path: string, opts: ParseOptions): OnnxSpec {
+  fields(obj, path, ['kind', 'file', 'block_depth'], ['kind', 'file']);
+  const fp = key(path, 'file');
+  if (typeof obj.file !== 'string' || obj.file === '') throw new SetupError(fp, 'the path of an .onnx file, relative to the setup file', describe(obj.file));
+  const file = obj.file;
+  const block_depth = obj.block_depth === undefined ? 1 : integer(obj.block_depth, key(path, 'block_depth'), 1, 64, 'a positive integer (path components a remat block shares)');
+  const full = resolve(opts.baseDir ?? process.cwd(), file);
+  const read = opts.readModel ?? ((p: string) => readFileSync(p));
+  let bytes: Uint8Array;
+  try {
+    bytes = read(full);
+  } catch (e) {
+    const reason = existsSync(full) ? (e as Error).message : `no file at ${full}`;
+    throw new SetupError(fp, 'the path of an existing .onnx file, relative to the setup file', `"${file}" (${reason})`);
+  }
+  try {
+    return { kind: 'onnx', file, path: full, block_depth, graph: importOnnx(bytes, { blockDepth: block_depth }) };
+  } catch (e) {
+    if (e instanceof OnnxImportError) throw new SetupError(fp, 'an ONNX model the importer supports', `"${file}": ${e.message}`);
+    throw e;
+  }
 }
 
 function unitInterval(v: unknown, path: string): number {
@@ -110,6 +148,13 @@ function parseGlorot(obj: JsonObject, path: string): Theta0Spec {
 
 export function parseTheta0(v: unknown, path: string, model: ModelSpec): Theta0Spec {
   const generated = '{"init":"glorot","seed":S}';
+  if (model.kind === 'onnx') {
+    if (v === undefined) return { init: 'model' };
+    const obj = object(v, path, '{"from":"model"} or nothing (an ONNX model\'s θ₀ is its initializers)');
+    fields(obj, path, ['from']);
+    oneOf(obj.from, key(path, 'from'), ['model']);
+    return { init: 'model' };
+  }
   if (model.kind === 'transformer') {
     return parseGlorot(object(v, path, `${generated} (a transformer's θ₀ is generated)`), path);
   }
@@ -137,10 +182,9 @@ function parseBatch(v: unknown, path: string, model: ModelSpec, loss: LossKind, 
     const x = tensor(obj.x, key(path, 'x'), [b, model.seq], ids, note);
     return { x, y: tensor(obj.y, key(path, 'y'), [x.shape[0]!, model.seq], ids, ' (as many rows as x)') };
   }
-  const { sizes } = model;
-  const x = tensor(obj.x, key(path, 'x'), [b, sizes[0]!], FLOAT, note);
+  const x = tensor(obj.x, key(path, 'x'), [b, ...exampleShape(model)], FLOAT, note);
   const B = x.shape[0]!;
-  const dL = sizes[sizes.length - 1]!;
+  const dL = predictionWidth(model);
   const y = loss === 'mse'
     ? tensor(obj.y, key(path, 'y'), [B, dL], FLOAT, ' (one target row per example of x)')
     : tensor(obj.y, key(path, 'y'), [B], { kind: 'int', below: dL, one: 'a class index', many: 'class indices' }, ' (one class per example of x)');
@@ -185,7 +229,7 @@ export function parseEta(v: unknown, path: string, model: ModelSpec, inner: Inne
   if (obj.log_lr !== undefined) {
     const P = paramSpecs(model).length;
     const lp = key(path, 'log_lr');
-    const what = model.kind === 'mlp' ? `one per parameter tensor, 2L = ${P}` : `one per parameter tensor, ${P} for this transformer`;
+    const what = model.kind === 'mlp' ? `one per parameter tensor, 2L = ${P}` : `one per parameter tensor, ${P} for this ${model.kind === 'onnx' ? 'model (its parameter initializers)' : 'transformer'}`;
     if (typeof obj.log_lr === 'number' || !Array.isArray(obj.log_lr)) {
       eta.log_lr = finite(obj.log_lr, lp, `a finite number (shared by all tensors) or [${P}] numbers (${what})`);
     } else {

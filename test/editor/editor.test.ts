@@ -20,7 +20,9 @@ import { requireCodeServer, startCodeServer, type CodeServer } from './codeServe
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
 import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
-import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace } from './workspace.js';
+import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes } from './workspace.js';
+import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
+import { parseSetupText } from '../../engine/setup/validate.js';
 
 const HVP = readFileSync(HVP_FIXTURE, 'utf8');
 const BLOCKED = readFileSync(BLOCKED_FIXTURE, 'utf8');
@@ -191,6 +193,16 @@ test('extension host: every contributed command is registered, all in the MixFlo
   assert.deepEqual(r.contributed.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
   assert.deepEqual(r.registered, Object.values(COMMANDS).sort());
   assert.deepEqual([...new Set(r.contributed.map((c) => c.category))], [CATEGORY]);
+});
+
+test('extension host: New Setup from Model… writes NAME.mixflow.json next to the .onnx file and opens it', () => {
+  const r = hostReport();
+  assert.ok(r.newSetupText, 'no setup was written next to the model');
+  assert.deepEqual(JSON.parse(r.newSetupText), setupTemplate(onnxModelBytes(), FILES.onnxModel).json);
+  assert.equal(r.activeAfterNewSetup, FILES.onnxSetup);
+  // The written setup is valid as it stands: the engine imports the model it names.
+  const setup = parseSetupText(r.newSetupText, { baseDir: folder! });
+  assert.equal(setup.model.kind, 'onnx');
 });
 
 test('extension host: the settings turn code lenses and quick fixes off and on', () => {

@@ -3,9 +3,10 @@
  * for each check that edits or toggles something, so no check sees another's edits.
  * `host_scan_closed.py` is never opened: only Scan Workspace gives it diagnostics.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mamlCnnOnnx } from '../../engine/export/onnx/mamlCnn.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'editor');
 
@@ -28,13 +29,24 @@ export const FILES = {
   hostLiveOff: 'host_live_off.py',
   hostScanClosed: 'host_scan_closed.py',
   blocked: 'blocked.py',
+  /** A small generated 4-conv-style CNN for "New Setup from Model…". */
+  onnxModel: 'net.onnx',
+  onnxSetup: 'net.mixflow.json',
 } as const;
 
 /** What the live-diagnostics check types over the HVP line (the finding's line): no double backward left. */
 export const LIVE_EDIT_LINE = '    g = w.grad';
 
+const PYTHON_FILES = Object.values(FILES).filter((name) => name.endsWith('.py'));
+
+/** The ONNX file's bytes: a two-block MAML-style CNN on 8×8 inputs, 4 classes. */
+export function onnxModelBytes(): Uint8Array {
+  return mamlCnnOnnx({ channels: 3, side: 8, classes: 4, blocks: 2, seed: 7 });
+}
+
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
-  for (const name of Object.values(FILES)) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  for (const name of PYTHON_FILES) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
   return dir;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, UsageError, DEFAULT_OPTIONS } from '../../cli/args.js';
-import { runInit, writeExamples, InitError, INIT_EXAMPLES } from '../../cli/init.js';
+import { runInit, writeExamples, exampleSetups, InitError, INIT_EXAMPLES } from '../../cli/init.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
 
 function usageError(argv: string[], ...parts: string[]): void {
@@ -81,8 +81,12 @@ describe('mixflow init', () => {
       const log: string[] = [];
       assert.equal(runInit(target, (l) => log.push(l), (l) => log.push(l)), 0);
       assert.deepEqual(readdirSync(target).sort(), INIT_EXAMPLES.map((e) => e.file).sort());
-      const models = INIT_EXAMPLES.map((e) => parseSetupText(readFileSync(join(target, e.file), 'utf8')));
-      assert.deepEqual(models.map((s) => s.model.kind), ['mlp', 'transformer']);
+      const models = exampleSetups().map((e) => parseSetupText(readFileSync(join(target, e.file), 'utf8'), { baseDir: target }));
+      assert.deepEqual(models.map((s) => s.model.kind), ['mlp', 'transformer', 'onnx']);
+      // The ONNX example reads the model file written beside it: the 4-conv MAML network.
+      const cnn = models[2]!;
+      assert.ok(cnn.model.kind === 'onnx' && cnn.model.graph.segments.map((g) => g.key).join() === 'block1,block2,block3,block4,Flatten,head');
+      assert.ok(cnn.model.kind === 'onnx' && cnn.model.graph.params.length === 18 && cnn.model.graph.outputShape[0] === 5);
       const tr = models[1]!;
       assert.equal(tr.optimizer.kind, 'adam');
       assert.deepEqual([tr.inner.kind, tr.inner.kind === 'synthetic' && tr.inner.steps], ['synthetic', 2]);
@@ -92,7 +96,7 @@ describe('mixflow init', () => {
       // One existing file blocks everything.
       const other = join(dir, 'other');
       writeExamples(other);
-      rmSync(join(other, INIT_EXAMPLES[0]!.file));
+      INIT_EXAMPLES.filter((_, k) => k !== 1).forEach((e) => rmSync(join(other, e.file)));
       writeFileSync(join(other, INIT_EXAMPLES[1]!.file), 'mine');
       assert.throws(() => writeExamples(other), (e: unknown) => e instanceof InitError && e.exitCode === 2 && /already exists; not overwriting/.test(e.message));
       assert.deepEqual(readdirSync(other), [INIT_EXAMPLES[1]!.file]);

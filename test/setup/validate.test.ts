@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseSetup, parseSetupText, SetupError } from '../../engine/setup/validate.js';
 import { innerBatchSize, innerSteps, type Setup } from '../../engine/setup/types.js';
 import { assertSchemaFlags } from './schemaCheck.js';
+import { readExampleModel } from '../../engine/setup/examples/models.js';
 import { EXAMPLES_DIR, SPEC_DIR, mlpSetup, mlpXentSetup, readJson, syntheticTransformer, transformerSetup, type J } from './fixtures.js';
 
 /**
@@ -53,6 +54,24 @@ describe('valid setups', () => {
       assert.ok(s.wrt.length > 0);
     });
   }
+
+  test('the MAML flagship is the documented size: 4-conv CNN (64 ch, 28×28×1, 5-way), B 25, T 5 SGD, per-tensor log_lr, wrt θ₀ and log_lr', () => {
+    for (const f of ['maml-cnn', 'maml-cnn-flagship']) {
+      const s = parseSetupText(readFileSync(join(EXAMPLES_DIR, `${f}.mixflow.json`), 'utf8'), { baseDir: EXAMPLES_DIR, readModel: readExampleModel });
+      assert.equal(s.model.kind, 'onnx');
+      if (s.model.kind !== 'onnx') return;
+      assert.deepEqual(s.model.graph.inputShape, [1, 28, 28]);
+      assert.deepEqual(s.model.graph.outputShape, [5]);
+      assert.deepEqual(s.model.graph.params.filter((p) => p.name.endsWith('conv.weight')).map((p) => p.shape), [[64, 1, 3, 3], [64, 64, 3, 3], [64, 64, 3, 3], [64, 64, 3, 3]]);
+      assert.deepEqual(s.model.graph.segments.map((g) => g.key), ['block1', 'block2', 'block3', 'block4', 'Flatten', 'head']);
+      assert.deepEqual(s.theta0, { init: 'model' });
+      assert.deepEqual(s.optimizer, { kind: 'sgd' });
+      assert.equal(s.inner.kind === 'synthetic' && s.inner.batch, 25);
+      assert.equal((s.eta.log_lr as number[]).length, 18);
+      assert.deepEqual(s.wrt, ['theta0', 'log_lr']);
+      if (f === 'maml-cnn-flagship') assert.deepEqual(s.inner, { kind: 'synthetic', seed: 1, batch: 25, steps: 5 });
+    }
+  });
 
   test('the flagship is the documented size', () => {
     const s = parseSetup(readJson(join(EXAMPLES_DIR, 'transformer-flagship.mixflow.json')));

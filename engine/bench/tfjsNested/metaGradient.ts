@@ -59,6 +59,7 @@ function outerObjective(setup: Setup, data: Materialised, up: Uploaded, diff: tf
   const model = setup.model;
   const predict = (theta: readonly tf.Tensor[], x: tf.Tensor): tf.Tensor => {
     if (model.kind === 'mlp') return mlpForward(model, theta, x);
+    if (model.kind === 'onnx') throw new Error('the nested tf.grad baseline has no ONNX models (the engine rows do)');
     const named: Record<string, tf.Tensor> = {};
     params.forEach((p, i) => (named[p.name] = theta[i]!));
     return transformerForward(model, named, x, up.causal!);

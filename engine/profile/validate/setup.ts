@@ -5,8 +5,14 @@ export function validateSetup(v: unknown): void {
   const s = record(v, '$.setup');
   if (s.path !== null) str(s.path, '$.setup.path');
   const m = record(s.model, '$.setup.model');
-  const kind = oneOf(m.kind, '$.setup.model.kind', ['mlp', 'transformer'] as const);
-  if (kind === 'mlp') {
+  const kind = oneOf(m.kind, '$.setup.model.kind', ['mlp', 'transformer', 'onnx'] as const);
+  if (kind === 'onnx') {
+    str(m.file, '$.setup.model.file');
+    int(m.nodes, '$.setup.model.nodes', 1);
+    int(m.blocks, '$.setup.model.blocks', 1);
+    ints(m.input, '$.setup.model.input', undefined, undefined, 1);
+    ints(m.output, '$.setup.model.output', undefined, undefined, 1);
+  } else if (kind === 'mlp') {
     ints(m.sizes, '$.setup.model.sizes', undefined, undefined, 1);
     str(m.activation, '$.setup.model.activation');
   } else {

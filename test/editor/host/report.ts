@@ -54,6 +54,9 @@ export interface HostReport {
   readonly lensesWhenOff: LensSeen[];
   readonly lensesWhenOnAgain: LensSeen[];
   readonly quickFixLinesWhenOff: number[];
+  /** After MixFlow: New Setup from Model… on the .onnx file: the setup written next to it (null: none) and the active editor's file. */
+  readonly newSetupText: string | null;
+  readonly activeAfterNewSetup: string | undefined;
 }
 
 export const REPORT_NAME = 'host-report.json';

@@ -192,6 +192,17 @@ export async function run(): Promise<void> {
   await setSetting(SETTINGS.quickFixEnabled, undefined);
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
+  // New Setup from Model… on the .onnx file (as the Explorer's context menu passes its URI).
+  await vscode.commands.executeCommand(COMMANDS.newSetupFromModel, fileUri(FILES.onnxModel));
+  const newSetupText = await settle(async () => {
+    try {
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(fileUri(FILES.onnxSetup)));
+    } catch {
+      return null;
+    }
+  }, (t) => t !== null);
+  const activeAfterNewSetup = vscode.window.activeTextEditor?.document.uri.path.split('/').pop();
+
   const report: HostReport = {
     contributed: extension.packageJSON.contributes.commands,
     registered: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('mixflow.')).sort(),
@@ -207,6 +218,8 @@ export async function run(): Promise<void> {
     lensesWhenOff,
     lensesWhenOnAgain,
     quickFixLinesWhenOff,
+    newSetupText,
+    activeAfterNewSetup,
   };
   writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
 }
