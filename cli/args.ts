@@ -12,6 +12,7 @@
  *   mixflow scan PATH… [--json]
  *   mixflow rewrite FILE
  *   mixflow init [DIR] [--out DIR]
+ *   mixflow export SETUP --to pytorch [--mode …] [--remat …] [-o FILE]
  *   mixflow demo [--backend …] [--precision …]
  *   mixflow help [COMMAND]   (also -h, --help)
  * Defaults: --mode mixflow, --remat none, --precision float32, --backend auto, init DIR ".".
@@ -23,7 +24,7 @@ export type { Mode, Precision, Remat } from '../engine/setup/result.js';
 export type { BackendChoice } from '../engine/exec/backend.js';
 import type { BackendChoice } from '../engine/exec/backend.js';
 
-export const COMMANDS = ['run', 'estimate', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'help'] as const;
+export const COMMANDS = ['run', 'estimate', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'export', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export class UsageError extends Error {
@@ -43,6 +44,10 @@ export interface Options {
   /** `--profile FILE`: where to write the memory/time profile. */
   profile?: string;
   compare: boolean;
+  /** `export --to`: the target framework. */
+  to?: string;
+  /** `export -o FILE`: where to write (stdout when absent). */
+  output?: string;
 }
 
 export const DEFAULT_OPTIONS: Readonly<Options> = { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false };
@@ -54,9 +59,10 @@ export type Command =
   | { command: 'rewrite'; file: string; options: Options }
   | { command: 'init'; dir: string; options: Options }
   | { command: 'demo'; options: Options }
+  | { command: 'export'; setup: string; options: Options }
   | { command: 'help'; topic?: CommandName; options: Options };
 
-type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out';
+type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out' | 'to' | 'output';
 
 /** Allowed values of each valued flag (null: any string); boolean flags are absent here. */
 const VALUES: Partial<Record<FlagName, readonly string[] | null>> = {
@@ -66,9 +72,11 @@ const VALUES: Partial<Record<FlagName, readonly string[] | null>> = {
   backend: ['auto', 'tensorflow', 'wasm', 'cpu'],
   profile: null,
   out: null,
+  to: ['pytorch'],
+  output: null,
 };
 const BOOLEAN: readonly FlagName[] = ['json', 'compare'];
-const METAVAR: Partial<Record<FlagName, string>> = { profile: 'FILE', out: 'DIR' };
+const METAVAR: Partial<Record<FlagName, string>> = { profile: 'FILE', out: 'DIR', output: 'FILE' };
 
 const RUN: FlagName[] = ['mode', 'remat', 'precision', 'backend', 'json', 'profile'];
 const FLAGS: Record<CommandName, readonly FlagName[]> = {
@@ -80,6 +88,7 @@ const FLAGS: Record<CommandName, readonly FlagName[]> = {
   rewrite: [],
   init: ['out'],
   demo: ['backend', 'precision'],
+  export: ['to', 'mode', 'remat', 'output'],
   help: [],
 };
 
@@ -93,6 +102,7 @@ export const USAGE: Record<CommandName, string> = {
   rewrite: 'mixflow rewrite FILE',
   init: 'mixflow init [DIR]',
   demo: 'mixflow demo [--backend …] [--precision …]',
+  export: 'mixflow export SETUP --to pytorch [--mode standard|mixflow] [--remat none|step|block|step+block] [-o FILE]',
   help: 'mixflow help [COMMAND]',
 };
 
@@ -122,7 +132,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const positionals: string[] = [];
   let out: string | undefined;
   for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
+    const arg = rest[i] === '-o' ? '--output' : rest[i]!; // -o: the usual short form of --output
     if (arg === '--') {
       positionals.push(...rest.slice(i + 1));
       break;
@@ -186,6 +196,9 @@ function build(command: CommandName, pos: string[], options: Options, out: strin
       }
       return { command, dir: pos[0] ?? out ?? '.', options };
     }
+    case 'export':
+      if (options.to === undefined) throw new UsageError(`mixflow export: expected --to pytorch (the target), got nothing\n${usage('export')}`);
+      return { command, setup: one('SETUP (a .mixflow.json file)'), options };
     case 'demo':
       atMost(0, 'no arguments');
       return { command, options };

@@ -3,6 +3,7 @@ import { SetupError } from '../engine/setup/validate.js';
 import { parseArgs, usage, UsageError } from './args.js';
 import { demoCommand } from './demoCommand.js';
 import { estimateCommand } from './estimateCommand.js';
+import { exportCommand } from './exportCommand.js';
 import { runInit } from './init.js';
 import { profileCommand } from './profileCommand.js';
 import { runCommand } from './runCommand.js';
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await profileCommand(cmd.setup, cmd.options, shouldStop);
       case 'init':
         return runInit(cmd.dir);
+      case 'export':
+        return exportCommand(cmd.setup, cmd.options);
       case 'bench': {
         // Loaded on demand: the benches bring TF.js's gradient registry and their baselines.
         const { benchCommand } = require('./benchCommand.js') as typeof import('./benchCommand.js');

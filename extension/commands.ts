@@ -15,6 +15,7 @@ export const COMMANDS = {
   applyRewrite: 'mixflow.applyRewrite',
   explainFinding: 'mixflow.explainFinding',
   newSetupFromModel: 'mixflow.newSetupFromModel',
+  exportPytorch: 'mixflow.exportPytorch',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 

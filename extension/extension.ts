@@ -10,6 +10,7 @@ import { register as registerCodeLens } from './features/codeLens.js';
 import { register as registerDecorations } from './features/decorations.js';
 import { register as registerDiagnostics } from './features/diagnostics.js';
 import { register as registerNewSetup } from './features/newSetup.js';
+import { register as registerExport } from './features/exportSetup.js';
 import { registerFindingsCache } from './features/findings.js';
 import { register as registerProfiler } from './features/profileRunner.js';
 import { register as registerQuickFix } from './features/quickFix.js';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerQuickFix(context);
   registerProfiler(context);
   registerNewSetup(context);
+  registerExport(context);
 }
 
 export function deactivate(): void {}

@@ -5,25 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rewriteText } from '../../extension/scanner/index.js';
 import { fixtures } from './corpus.js';
+import { findTorchPython, TORCH_INSTALL as INSTALL } from '../torchPython.js';
 
 const SHIM = join(__dirname, 'torch_func_shim.py');
-const INSTALL = 'PyTorch is required: run `apt-get update && apt-get install -y python3-torch` (or `sh .ci/python-torch.sh`)';
-
-/** Debian's /usr/bin/python3 first: `python3` on PATH may be a pyenv without torch. */
-function findTorchPython(): { python: string; version: string } | null {
-  for (const python of [process.env.MIXFLOW_TORCH_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter((p): p is string => !!p)) {
-    const probe = spawnSync(python, ['-c', 'import torch, sys\ntry:\n    import functorch; f = functorch.__version__\nexcept ImportError: f = "none"\nprint(torch.__version__, f)'], { encoding: 'utf8' });
-    if (probe.status === 0) return { python, version: probe.stdout.trim() };
-  }
-  return null;
-}
-
 function numbers(output: string): number[] {
   return (output.match(/-?\d+\.\d+(?:e[-+]?\d+)?/gi) ?? []).map(Number);
 }

@@ -1,0 +1,43 @@
+/**
+ * `exportPytorch`: a setup as one self-contained, readable PyTorch program that computes the
+ * same meta-gradient (both modes, remat, data parallel under torchrun). The program embeds the
+ * setup and re-implements the spec's maths, so it needs nothing of MixFlow Studio.
+ */
+import type { Mode, Remat } from '../../meta/problem.js';
+import type { Setup } from '../../setup/types.js';
+import { dataPy } from './data.js';
+import { GENERATOR_PY } from './generator.js';
+import { headerPy } from './header.js';
+import { INNER_GRADIENT_PY } from './innerGradient.js';
+import { metaGradientPy } from './metaGradient.js';
+import { modelPy } from './model.js';
+import { objectivePy } from './objective.js';
+import { PARALLEL_PY } from './parallel.js';
+
+export interface ExportOptions {
+  readonly mode: Mode;
+  readonly remat: Remat;
+  /** The setup's file name, for the program's header. */
+  readonly source: string;
+  /** The program's own file name, for its usage lines. */
+  readonly file: string;
+}
+
+/**
+ * The program for a validated setup. `setupText` is the setup file's JSON (re-serialised
+ * compactly into the program); ONNX models are not exported yet.
+ */
+export function exportPytorch(setup: Setup, setupText: string, opts: ExportOptions): string {
+  const json = JSON.stringify(JSON.parse(setupText));
+  if (json.includes('"""')) throw new Error('the setup contains """ and cannot be embedded in a Python string');
+  return [
+    headerPy(setup, json, opts),
+    GENERATOR_PY,
+    dataPy(setup.model),
+    modelPy(setup.model),
+    objectivePy(setup.loss, setup.optimizer),
+    INNER_GRADIENT_PY,
+    PARALLEL_PY,
+    metaGradientPy(setup.model, opts),
+  ].join('');
+}
