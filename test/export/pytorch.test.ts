@@ -20,6 +20,7 @@ import { buildResult } from '../../engine/setup/result.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
 import { findTorchPython, TORCH_INSTALL } from '../torchPython.js';
 import { mixflow } from '../cli/mixflow.js';
+import { exportedModels } from '../import/torchExport.js';
 
 const SHIM = join(__dirname, '..', 'scanner', 'torch_func_shim.py');
 const SPEC = join(__dirname, '..', 'fixtures', 'spec');
@@ -44,13 +45,15 @@ function relDiff(a: number[], b: number[]): number {
 interface Case {
   name: string;
   text: string;
+  /** Where an ONNX setup's model file is. */
+  baseDir?: string;
   mode: Mode;
   remat: Remat;
   processes: 1 | 2;
 }
 
-async function engine64(text: string, mode: Mode): Promise<{ outer_loss: number; meta_grads: unknown }> {
-  const setup = parseSetupText(text);
+async function engine64(text: string, mode: Mode, baseDir?: string): Promise<{ outer_loss: number; meta_grads: unknown }> {
+  const setup = parseSetupText(text, { baseDir });
   const r = await runMeta(setup, materialise(setup), { mode, remat: 'none', precision: 'float64', backend: 'cpu' });
   const json = buildResult(setup, { outer_loss: r.outerLoss, metaGrads: r.metaGrads, peak_bytes: 0, active_peak_bytes: 0, time_ms: 0, mode, remat: 'none', backend: 'reference', precision: 'float64' });
   return { outer_loss: r.outerLoss, meta_grads: json.meta_grads };
@@ -61,7 +64,7 @@ let port = 29500 + (process.pid % 400);
 /** Runs the exported program of `c` and returns its mixflow-result/1 JSON. */
 async function exported(c: Case): Promise<{ outer_loss: number; meta_grads: unknown; processes: number; mode: string; remat: string }> {
   const file = join(dir, `${c.name}-${c.mode}-${c.remat.replace('+', '_')}-${c.processes}.py`);
-  writeFileSync(file, exportPytorch(parseSetupText(c.text), c.text, { mode: c.mode, remat: c.remat, source: `${c.name}.mixflow.json`, file }));
+  writeFileSync(file, exportPytorch(parseSetupText(c.text, { baseDir: c.baseDir }), c.text, { mode: c.mode, remat: c.remat, source: `${c.name}.mixflow.json`, file }));
   const args = [SHIM, file, '--precision', 'float64', '--device', 'cpu'];
   // Debian's torchrun on Python 3.11 can't parse its own default --redirects/--tee ("0"): pass
   // stderr-only values, which leave stdout (the JSON) alone.
@@ -89,6 +92,10 @@ const TRANSFORMER = setup({
   eta: { log_lr: -3, log_wd: -4 }, wrt: ['log_lr', 'log_wd', 'example_logits', 'theta0'],
 });
 
+/** ONNX models exported by PyTorch 1.13 in the import tests' helper, with PyTorch's reference numbers. */
+const onnxDir = found ? exportedModels() : '';
+const onnx = (name: string) => (found ? readFileSync(join(onnxDir, `${name}.mixflow.json`), 'utf8') : '{}');
+
 const CASES: Case[] = [
   { name: 'reference-00', text: reference('00'), mode: 'mixflow', remat: 'none', processes: 1 },
   { name: 'reference-01', text: reference('01'), mode: 'standard', remat: 'step+block', processes: 1 },
@@ -99,7 +106,13 @@ const CASES: Case[] = [
   { name: 'mlp-sigmoid', text: MLP_SIGMOID, mode: 'standard', remat: 'step', processes: 1 },
   { name: 'transformer', text: TRANSFORMER, mode: 'mixflow', remat: 'block', processes: 1 },
   { name: 'transformer', text: TRANSFORMER, mode: 'standard', remat: 'step+block', processes: 1 },
+  { name: 'onnx-mlp', text: onnx('mlp'), baseDir: onnxDir, mode: 'mixflow', remat: 'block', processes: 1 },
+  { name: 'onnx-maml_cnn', text: onnx('maml_cnn'), baseDir: onnxDir, mode: 'standard', remat: 'block', processes: 1 },
+  { name: 'onnx-maml_cnn', text: onnx('maml_cnn'), baseDir: onnxDir, mode: 'mixflow', remat: 'step', processes: 1 },
+  { name: 'onnx-pool_cnn', text: onnx('pool_cnn'), baseDir: onnxDir, mode: 'mixflow', remat: 'block', processes: 1 },
+  { name: 'onnx-transformer', text: onnx('transformer'), baseDir: onnxDir, mode: 'standard', remat: 'step+block', processes: 1 },
   { name: 'mlp-adam', text: MLP_ADAM, mode: 'standard', remat: 'block', processes: 2 },
+  { name: 'onnx-pool_cnn', text: onnx('pool_cnn'), baseDir: onnxDir, mode: 'mixflow', remat: 'none', processes: 2 },
   { name: 'transformer', text: TRANSFORMER, mode: 'mixflow', remat: 'none', processes: 2 },
 ];
 
@@ -122,7 +135,7 @@ CASES.forEach((c, i) => {
 for (const c of CASES) {
   test(`${c.name} ${c.mode} --remat ${c.remat}, ${c.processes} process${c.processes > 1 ? 'es (torchrun)' : ''}: the engine's float64 meta-gradients to 1e-9`, async () => {
     assert.ok(found, TORCH_INSTALL);
-    const [got, want] = await Promise.all([results.get(c)!, engine64(c.text, c.mode)]);
+    const [got, want] = await Promise.all([results.get(c)!, engine64(c.text, c.mode, c.baseDir)]);
     assert.equal(got.processes, c.processes);
     assert.equal(got.mode, c.mode);
     assert.equal(got.remat, c.remat);
@@ -132,6 +145,12 @@ for (const c of CASES) {
     if (c.name.startsWith('reference')) {
       const oracle = JSON.parse(readFileSync(join(SPEC, `${c.name}.expect.json`), 'utf8'));
       assert.ok(relDiff(flatten(got.meta_grads), flatten(oracle.meta_grads)) <= 1e-9, 'PyTorch double-backward reference');
+    }
+    if (c.name.startsWith('onnx-')) {
+      const { prediction: _, outer_loss: loss, ...oracle } = JSON.parse(readFileSync(join(onnxDir, `${c.name.slice(5)}.expect.json`), 'utf8'));
+      const mine = Object.fromEntries(Object.keys(oracle).map((k) => [k, (got.meta_grads as Record<string, unknown>)[k]]));
+      assert.ok(Math.abs(got.outer_loss - loss) <= 1e-10 * Math.abs(loss), `outer loss ${got.outer_loss} vs PyTorch ${loss}`);
+      assert.ok(relDiff(flatten(mine), flatten(oracle)) <= 1e-9, 'PyTorch double-backward reference');
     }
   });
 }
@@ -156,6 +175,19 @@ test('the exported program reads well: compiles, one function per concept, no en
   });
   // Only the setup's optimiser and model are emitted.
   assert.doesNotMatch(text, /BETA =|def mlp/);
+});
+
+test('an exported ONNX model reads as the model: one function per block named by its module, one line per node', () => {
+  assert.ok(found, TORCH_INSTALL);
+  const setup = parseSetupText(onnx('maml_cnn'), { baseDir: onnxDir });
+  const text = exportPytorch(setup, onnx('maml_cnn'), { mode: 'mixflow', remat: 'block', source: 'maml_cnn.mixflow.json', file: 'maml.py' });
+  assert.match(text, /def block_0\(x, block1_conv_weight, block1_conv_bias[^)]*\):\n    """block1: Conv, BatchNormalization, Relu, MaxPool\."""/);
+  assert.match(text, /block1_conv_Conv = conv\(x, block1_conv_weight, block1_conv_bias, \[1, 1\], \[1, 1, 1, 1\], \[1, 1\], 1\)/);
+  assert.match(text, /= batch_norm\(block1_conv_Conv, /);
+  // Batch statistics need the whole batch: such a model refuses to split it across processes.
+  assert.match(text, /raise SystemExit\("this model runs in one process only: BatchNormalization/);
+  const pool = exportPytorch(parseSetupText(onnx('pool_cnn'), { baseDir: onnxDir }), onnx('pool_cnn'), { mode: 'mixflow', remat: 'block', source: 'p.json', file: 'p.py' });
+  assert.doesNotMatch(pool, /SystemExit/);
 });
 
 test('mixflow export: bad usage exits 2 naming what was expected; -o writes the file', () => {

@@ -52,18 +52,22 @@ def initial_params(dtype):
     return out
 `;
 
-const MLP_BATCH = String.raw`
+const MLP_SHAPES = String.raw`
+EXAMPLE_SHAPE, PREDICTION_WIDTH = SETUP["model"]["sizes"][:1], SETUP["model"]["sizes"][-1]
+`;
+
+const VECTOR_BATCH = String.raw`
 def batch(spec, stream, dtype):
-    """(x, y): explicit arrays, or synthetic: x ~ N(0,1) [B, d0], then y (mse: N(0,1); xent: classes)."""
+    """(x, y): explicit arrays, or synthetic: x ~ N(0,1) [B, *EXAMPLE_SHAPE], then y (mse: N(0,1)
+    [B, PREDICTION_WIDTH]; xent: classes uniform over PREDICTION_WIDTH)."""
     y_dtype = torch.long if SETUP["loss"] == "xent" else dtype
     if "synthetic" not in spec:
         return torch.tensor(spec["x"], dtype=dtype), torch.tensor(spec["y"], dtype=y_dtype)
     rng, B = Prng(spec["synthetic"]["seed"], stream), spec["synthetic"]["batch"]
-    sizes = SETUP["model"]["sizes"]
-    x = torch.tensor([rng.normal() for _ in range(B * sizes[0])], dtype=dtype).reshape(B, sizes[0])
+    x = torch.tensor([rng.normal() for _ in range(B * math.prod(EXAMPLE_SHAPE))], dtype=dtype).reshape(B, *EXAMPLE_SHAPE)
     if SETUP["loss"] == "xent":
-        return x, torch.tensor([rng.int(sizes[-1]) for _ in range(B)], dtype=y_dtype)
-    return x, torch.tensor([rng.normal() for _ in range(B * sizes[-1])], dtype=dtype).reshape(B, sizes[-1])
+        return x, torch.tensor([rng.int(PREDICTION_WIDTH) for _ in range(B)], dtype=y_dtype)
+    return x, torch.tensor([rng.normal() for _ in range(B * PREDICTION_WIDTH)], dtype=dtype).reshape(B, PREDICTION_WIDTH)
 `;
 
 const TRANSFORMER_BATCH = String.raw`
@@ -99,14 +103,12 @@ def meta_params(steps, loss_terms_shape, dtype):
     return log_lr, log_wd, logits
 `;
 
-/** Python for the setup's data, for its model kind. */
+/** Python for the setup's data, for its model kind (an ONNX model's θ₀ comes with the model). */
 export function dataPy(model: ModelSpec): string {
-  const mlp = model.kind === 'mlp';
-  return [
-    '\n\n# --- Data: θ₀, batches and η, from the setup ---------------------------------------------------',
-    mlp ? MLP_PARAMS : TRANSFORMER_PARAMS,
-    INITIAL_PARAMS,
-    mlp ? MLP_BATCH : TRANSFORMER_BATCH,
-    BATCHES_AND_ETA,
-  ].join('');
+  const parts = {
+    mlp: [MLP_PARAMS, INITIAL_PARAMS, MLP_SHAPES, VECTOR_BATCH],
+    transformer: [TRANSFORMER_PARAMS, INITIAL_PARAMS, TRANSFORMER_BATCH],
+    onnx: [VECTOR_BATCH],
+  }[model.kind];
+  return ['\n\n# --- Data: θ₀, batches and η, from the setup ---------------------------------------------------', ...parts, BATCHES_AND_ETA].join('');
 }

@@ -8,6 +8,7 @@ import { innerBatchSize, innerSteps, outerBatchSize } from '../../setup/types.js
 function describeModel(setup: Setup): string {
   const m = setup.model;
   if (m.kind === 'mlp') return `MLP ${m.sizes.join('-')} (${m.activation})`;
+  if (m.kind === 'onnx') return `ONNX model ${m.file}: ${m.graph.nodes.length} nodes, ${m.graph.params.length} parameter tensors, opset ${m.graph.opset}`;
   return `transformer: ${m.layers} layers, d_model ${m.d_model}, ${m.heads} heads, seq ${m.seq}, d_ff ${m.d_ff}, vocab ${m.vocab}`;
 }
 
@@ -34,6 +35,7 @@ Every process takes a share of each batch; any number of processes gives the num
 Written for PyTorch >= 2.0 (torch.func).
 """
 import argparse
+import base64
 import json
 import math
 import os
@@ -42,8 +44,10 @@ import time
 import torch
 import torch.distributed as dist
 import torch.distributed.nn.functional as dist_nn
+import torch.nn.functional as F
 from torch.func import grad, jvp
 
 SETUP = json.loads(r"""${setupJson}""")
+DEVICE, DTYPE = "cpu", torch.float32  # set by main()
 `;
 }

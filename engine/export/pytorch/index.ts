@@ -9,10 +9,11 @@ import { dataPy } from './data.js';
 import { GENERATOR_PY } from './generator.js';
 import { headerPy } from './header.js';
 import { INNER_GRADIENT_PY } from './innerGradient.js';
-import { metaGradientPy } from './metaGradient.js';
+import { MAIN_GUARD, metaGradientPy } from './metaGradient.js';
 import { modelPy } from './model.js';
+import { onnxModelPy } from './onnxModel.js';
 import { objectivePy } from './objective.js';
-import { PARALLEL_PY } from './parallel.js';
+import { parallelPy } from './parallel.js';
 
 export interface ExportOptions {
   readonly mode: Mode;
@@ -25,19 +26,22 @@ export interface ExportOptions {
 
 /**
  * The program for a validated setup. `setupText` is the setup file's JSON (re-serialised
- * compactly into the program); ONNX models are not exported yet.
+ * compactly into the program). An ONNX model is written out as PyTorch code, its weights embedded.
  */
 export function exportPytorch(setup: Setup, setupText: string, opts: ExportOptions): string {
   const json = JSON.stringify(JSON.parse(setupText));
   if (json.includes('"""')) throw new Error('the setup contains """ and cannot be embedded in a Python string');
+  const onnx = setup.model.kind === 'onnx' ? onnxModelPy(setup.model.graph, setup.model.file) : undefined;
   return [
     headerPy(setup, json, opts),
     GENERATOR_PY,
     dataPy(setup.model),
-    modelPy(setup.model),
+    onnx ? onnx.model : modelPy(setup.model),
     objectivePy(setup.loss, setup.optimizer),
     INNER_GRADIENT_PY,
-    PARALLEL_PY,
+    parallelPy(onnx?.wholeBatch),
     metaGradientPy(setup.model, opts),
+    onnx?.weights ?? '',
+    MAIN_GUARD,
   ].join('');
 }

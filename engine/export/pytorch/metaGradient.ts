@@ -98,8 +98,10 @@ def main():
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, or cuda (one GPU per process)")
     args = parser.parse_args()
     init_parallel(args.device)
+    global DEVICE, DTYPE
     device = f"cuda:{torch.cuda.current_device()}" if args.device.startswith("cuda") else args.device
     dtype = torch.float64 if args.precision == "float64" else torch.float32
+    DEVICE, DTYPE = device, dtype
     start = time.perf_counter()
     outer_loss, grads = meta_gradient(args.mode, args.remat, dtype, device)
     time_ms = (time.perf_counter() - start) * 1000
@@ -113,14 +115,12 @@ def main():
         print(json.dumps(result))
     if WORLD > 1:
         dist.destroy_process_group()
-
-
-if __name__ == "__main__":
-    main()
 `;
 }
 
-/** Python for the meta-gradient, the result and the command line. */
+export const MAIN_GUARD = '\n\nif __name__ == "__main__":\n    main()\n';
+
+/** Python for the meta-gradient, the result and the command line (without the main guard). */
 export function metaGradientPy(model: ModelSpec, defaults: { mode: string; remat: string }): string {
   return [META_GRADIENT, resultPy(model), mainPy(defaults)].join('');
 }

@@ -3,7 +3,9 @@
  * batch; sums cross processes through differentiable all-reduces, so that the backward passes of
  * all processes together differentiate the one-process problem.
  */
-export const PARALLEL_PY = String.raw`
+/** Python for data parallelism; `wholeBatch` says why this model can't split a batch, if it can't. */
+export function parallelPy(wholeBatch?: string): string {
+  return String.raw`
 
 # --- Data parallelism (torchrun) -------------------------------------------------------------------
 # Every process holds θ, η and the optimiser state whole and takes a contiguous share of each
@@ -18,7 +20,9 @@ def init_parallel(device):
     global RANK, WORLD
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
-        RANK, WORLD = dist.get_rank(), dist.get_world_size()
+        RANK, WORLD = dist.get_rank(), dist.get_world_size()${wholeBatch ? `
+        if WORLD > 1:
+            raise SystemExit(${JSON.stringify(`this model runs in one process only: ${wholeBatch}`)})` : ''}
         if device.startswith("cuda"):
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
 
@@ -39,3 +43,4 @@ def all_reduce_result(t):
         dist.all_reduce(t)
     return t
 `;
+}
