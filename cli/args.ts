@@ -20,7 +20,7 @@
  */
 import type { Mode, Precision, Remat } from '../engine/setup/result.js';
 import { parseRemat, REMAT_SYNTAX } from '../engine/meta/remat.js';
-import { parseBytes, BYTES_SYNTAX } from './bytes.js';
+import { parseBytes, BYTES_SYNTAX } from '../engine/core/bytes.js';
 
 export type { Mode, Precision, Remat } from '../engine/setup/result.js';
 export type { BackendChoice } from '../engine/exec/backend.js';

@@ -4,6 +4,7 @@ import { parseArgs, usage, UsageError } from './args.js';
 import { demoCommand } from './demoCommand.js';
 import { estimateCommand } from './estimateCommand.js';
 import { runInit } from './init.js';
+import { planCommand } from './planCommand.js';
 import { profileCommand } from './profileCommand.js';
 import { runCommand } from './runCommand.js';
 
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(cmd.setup, cmd.options, shouldStop);
       case 'estimate':
         return estimateCommand(cmd.setup, cmd.options);
+      case 'plan':
+        return planCommand(cmd.setup, cmd.budget, cmd.options);
       case 'profile':
         return await profileCommand(cmd.setup, cmd.options, shouldStop);
       case 'init':

@@ -81,20 +81,24 @@ export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaT
    * Reverses a revolve subtree: its first steps as one checkpointed region, then the rest.
    * Regions take the example-logit rows one per step (sliced once, outside): a row's
    * cotangent then comes from its own step alone and passes up unchanged, where the whole
-   * [T,…] tensor would leave one partial sum alive per nesting level.
+   * [T,…] tensor would leave one partial sum alive per nesting level. They take log_lr, not
+   * the learning rates derived from it (one tensor per θ tensor), for the same reason.
    */
-  const revolve = (node: RevolveNode, carry: Carry, a: E.Tensor[], zs: E.Tensor[], wd: E.Tensor[], batches: Batches): Carry => {
-    if (node.kind === 'step') return advance(node.t, carry, a, zs[node.t], wd, batches[node.t]);
-    const region = (th: E.Tensor[], st: OptimizerState, a2: E.Tensor[], z2: E.Tensor[], wd2: E.Tensor[], b2: Batches) =>
-      revolve(node.first, [th, st], a2, z2, wd2, b2);
-    const mid = E.checkpoint(region)(carry[0], carry[1], a, zs, wd, batches) as Carry;
-    return revolve(node.rest, mid, a, zs, wd, batches);
+  const revolve = (node: RevolveNode, carry: Carry, logLr: E.Tensor, zs: E.Tensor[], wd: E.Tensor[], batches: Batches): Carry => {
+    if (node.kind === 'step') {
+      const a = E.withScope(`step/${node.t}`, () => learningRates(logLr, m.theta0.length));
+      return advance(node.t, carry, a, zs[node.t], wd, batches[node.t]);
+    }
+    const region = (th: E.Tensor[], st: OptimizerState, lr2: E.Tensor, z2: E.Tensor[], wd2: E.Tensor[], b2: Batches) =>
+      revolve(node.first, [th, st], lr2, z2, wd2, b2);
+    const mid = E.checkpoint(region)(carry[0], carry[1], logLr, zs, wd, batches) as Carry;
+    return revolve(node.rest, mid, logLr, zs, wd, batches);
   };
   let carry: Carry = [m.theta0, []];
   const T = problem.steps;
   if (typeof policy.steps === 'object') {
     const zs = [...Array(T).keys()].map((t) => E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t)));
-    carry = revolve(revolveSchedule(T, policy.steps.snapshots).root, carry, lrs, zs, logWd, m.inner);
+    carry = revolve(revolveSchedule(T, policy.steps.snapshots).root, carry, m.eta.log_lr, zs, logWd, m.inner);
   } else {
     for (let t = 0; t < T; t++) {
       const z = E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t));
