@@ -25,6 +25,8 @@ import { paramSpecs } from '../../engine/setup/transformerParams.js';
 import { parseSetup } from '../../engine/setup/validate.js';
 import type { Setup } from '../../engine/setup/types.js';
 import { relDiff, run32, run64 } from './helpers.js';
+import { buildProfile, serialiseProfile } from '../../engine/profile/build.js';
+import { parseProfile, validateProfile } from '../../engine/profile/validate.js';
 
 const ALL_WRT = ['log_lr', 'log_wd', 'example_logits', 'theta0'];
 
@@ -116,4 +118,20 @@ test('peak against the theory: active peak = W + (min(K, T−1) − 1)·S, W ind
       assert.equal(active(`revolve:${K}+block` as Remat), Wb + (H - 1) * S, `${mode} revolve:${K}+block`);
     }
   }
+});
+
+test('the profile records the schedule (snapshotted steps, evaluations) and the validator holds it to the policy', async () => {
+  const setup = setupOf('mlp', 5);
+  const run = await run64(setup, 'mixflow', 'revolve:2');
+  const profile = buildProfile(null, setup, [run], [{ mode: 'mixflow', remat: 'revolve:2' }]);
+  const s = profile.runs[0]!.inner_schedule!;
+  assert.deepEqual([s.kind, s.snapshots, s.max_held, s.snapshotted, s.evaluations, s.forward_steps], ['revolve', 2, 2, [0, 1, 3], [3, 3, 2, 2, 1], 11]);
+  const text = serialiseProfile(profile);
+  assert.doesNotThrow(() => parseProfile(text));
+  const tampered = JSON.parse(text);
+  tampered.runs[0].inner_schedule.evaluations[4] = 2;
+  assert.throws(() => validateProfile(tampered), /\$\.runs\[0\]\.inner_schedule\.evaluations/);
+  const renamed = JSON.parse(text);
+  renamed.runs[0].remat = 'revolve:0';
+  assert.throws(() => validateProfile(renamed), /\$\.runs\[0\]\.remat.*revolve:K/);
 });
