@@ -43,15 +43,18 @@ export interface PlanOptions {
   /** Policies traced whole up to this T; beyond, planned over T (overSteps.ts). */
   readonly fullUpTo?: number;
   readonly onProgress?: (what: string) => void;
+  /** Plan at this T instead of the setup's, sharing `planner`'s traces (benches plan several T). */
+  readonly steps?: number;
+  readonly planner?: StepPlanner;
 }
 
 export function planBudget(setup: Setup, budgetBytes: number, opts: PlanOptions = {}): BudgetPlan {
   const t0 = performance.now();
-  const planner = new StepPlanner(setup, opts.fullUpTo, opts.onProgress);
-  const T = planner.T;
+  const planner = opts.planner ?? new StepPlanner(setup, opts.fullUpTo, opts.onProgress);
+  const T = opts.steps ?? planner.T;
   const plans: PolicyPlan[] = [];
   for (const mode of opts.modes ?? (['standard', 'mixflow'] as const)) {
-    const raw = plannedPolicies(T).map((remat) => ({ remat, plan: planner.plan(mode, remat) }));
+    const raw = plannedPolicies(T).map((remat) => ({ remat, plan: planner.plan(mode, remat, T) }));
     const noneFlops = raw.find((r) => r.remat === 'none')!.plan.flops;
     for (const { remat, plan } of raw) {
       plans.push({

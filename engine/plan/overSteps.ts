@@ -115,11 +115,11 @@ export class StepPlanner {
     return this.setup.wrt.includes('example_logits') ? exampleRowBytes(this.setup) / 4 : 0;
   }
 
-  plan(mode: Mode, remat: Remat): StepPlan {
-    const T = this.T;
+  /** The plan at T steps (default: the setup's); every T shares the traces at 3, 4, 5. */
+  plan(mode: Mode, remat: Remat, T = this.T): StepPlan {
     if (T <= this.fullUpTo) {
-      this.onTrace?.(`${mode} ${remat}`);
-      return tracePlan(this.setup, mode, remat);
+      this.onTrace?.(`${mode} ${remat}${T === this.T ? '' : ` at T = ${T}`}`);
+      return tracePlan(T === this.T ? this.setup : withSteps(this.setup, T), mode, remat);
     }
     const policy = rematPolicy(remat);
     if (typeof policy.steps !== 'object') return this.line(mode, remat).at(T);
