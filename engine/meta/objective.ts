@@ -64,7 +64,6 @@ export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaT
   const policy = rematPolicy(opts.remat);
   const loss = innerLoss(problem, policy.blocks);
   const innerGrad = opts.mode === 'mixflow' ? E.fwdrevGrad(loss) : E.grad(loss);
-  const lrs = learningRates(m.eta.log_lr, m.theta0.length);
   const logWd = problem.weightDecay && m.eta.log_wd ? [m.eta.log_wd] : [];
   // Every tensor a step reads is an argument (nothing closed over), so a checkpointed region
   // recomputes from exactly its inputs at whatever level differentiates it.
@@ -100,6 +99,7 @@ export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaT
     const zs = [...Array(T).keys()].map((t) => E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t)));
     carry = revolve(revolveSchedule(T, policy.steps.snapshots).root, carry, m.eta.log_lr, zs, logWd, m.inner);
   } else {
+    const lrs = learningRates(m.eta.log_lr, m.theta0.length);
     for (let t = 0; t < T; t++) {
       const z = E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t));
       carry = advance(t, carry, lrs, z, logWd, m.inner[t]);
