@@ -23,7 +23,8 @@ export function writeFileAtomic(path: string, text: string): void {
 export function describeProgress(p: MetaProgress): string {
   if (p.phase === 'tracing') return 'tracing and transforming';
   const step = /^step\/(\d+)/.exec(p.scope);
-  const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : 'setup';
+  // Top-level nodes after the forward pass are sums of cotangents between inner steps (many under revolve).
+  const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : p.origin === 'primal' ? 'setup' : 'between inner steps';
   const what = { primal: 'forward', tangent: 'forward-mode tangents', cotangent: 'backward', remat: 'recompute', customVjp: 'mixed-mode backward' }[p.origin];
   return `${Math.floor((100 * p.done) / Math.max(1, p.total))}% · ${where}, ${what}`;
 }
