@@ -65,7 +65,7 @@ export function formatPlan(path: string, plan: BudgetPlan): string {
     ...(extrapolated ? ['(extrapolated: planned at T = 3, 4, 5 and composed over T; see engine/plan/overSteps.ts)'] : []),
     ...(['standard', 'mixflow'] as const).map((m) => {
       const b = plan.best[m];
-      return `cheapest that fits, ${m}: ${b ? `${b.remat} (${formatBytes(b.peakBytes)}, ${formatFlops(b.flops)})` : 'none fits'}`;
+      return `cheapest that fits, ${m}: ${b ? `${b.remat} (${formatBytes(b.peakBytes)}, ${formatFlops(b.flops)})` : 'nothing fits'}`;
     }),
     chosen ? `chosen: ${label(chosen)}` : `chosen: nothing fits in ${formatBytes(plan.budgetBytes)}`,
   ];
