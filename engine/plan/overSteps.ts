@@ -7,13 +7,14 @@
  * the FLOPs are affine in T. We trace T = 3, 4, 5, check that the second differences are
  * exactly zero, and extrapolate the line (`exact` says whether the check held).
  *
- * Revolve with K snapshots is composed from the `step` policy of the same block setting:
- * its peak is the `step` peak at H + 1 steps (H = min(K, T − 1) snapshots held, plus the taped
- * last step, exactly the states `step` holds at H + 1) plus, for the T − H − 1 other steps, their
- * inputs (batches and example-logit rows) and the example-logit cotangent each step leaves; its
- * FLOPs are the `step` FLOPs plus (F(T, K) − 2T) forward steps (F from the schedule), a forward
- * step costing the difference of the `step` and `none` slopes. test/plan checks both against
- * full traces.
+ * Revolve with K snapshots follows the theory test/meta/revolve.test.ts checks: its active
+ * peak is W + (H − 1)·S + (T − 3)·r, with W the active peak of revolve:1 traced at T = 3 (the
+ * working set of reversing one step), H = min(K, T − 1) the snapshots held, S the bytes of one
+ * snapshot (θ and the optimiser state), r the example-logit cotangent each further step leaves;
+ * its FLOPs are the `step` FLOPs plus (F(T, K) − 2T) forward steps (F from the schedule), a
+ * forward step costing the difference of the `step` and `none` slopes. test/plan/plan.test.ts
+ * checks both against full traces (peaks exact, revolve FLOPs within 2.5%: the composition
+ * misses some cotangent additions between nested regions).
  */
 import { planFlops } from '../exec/flops.js';
 import { planMemory } from '../exec/memory.js';
