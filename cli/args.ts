@@ -3,10 +3,11 @@
  * into a typed command with every default filled, or throws a `UsageError` naming the flag,
  * the value and what was expected (the CLI prints it and exits 2).
  *
- *   mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block]
+ *   mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K[+block]]
  *                     [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu]
  *                     [--json] [--profile FILE]
  *   mixflow estimate SETUP [--mode …] [--remat …] [--json]
+ *   mixflow plan SETUP --budget BYTES [--json]   (BYTES: 80GiB, 512MiB, 1e9, …)
  *   mixflow profile SETUP [run's options] [--compare]
  *   mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare]
  *   mixflow scan PATH… [--json]
@@ -19,12 +20,14 @@
  * Flags take `--flag value` or `--flag=value`; `--` ends the flags.
  */
 import type { Mode, Precision, Remat } from '../engine/setup/result.js';
+import { parseRemat, REMAT_SYNTAX } from '../engine/meta/remat.js';
+import { parseBytes, BYTES_SYNTAX } from '../engine/core/bytes.js';
 
 export type { Mode, Precision, Remat } from '../engine/setup/result.js';
 export type { BackendChoice } from '../engine/exec/backend.js';
 import type { BackendChoice } from '../engine/exec/backend.js';
 
-export const COMMANDS = ['run', 'estimate', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'export', 'help'] as const;
+export const COMMANDS = ['run', 'estimate', 'plan', 'profile', 'init', 'bench', 'scan', 'rewrite', 'demo', 'export', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export class UsageError extends Error {
@@ -48,12 +51,15 @@ export interface Options {
   to?: string;
   /** `export -o FILE`: where to write (stdout when absent). */
   output?: string;
+  /** `plan --budget BYTES`: the memory the plan must fit in. */
+  budget?: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<Options> = { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false };
 
 export type Command =
   | { command: 'run' | 'estimate' | 'profile'; setup: string; options: Options }
+  | { command: 'plan'; setup: string; budget: number; options: Options }
   | { command: 'bench'; setups: string[]; options: Options }
   | { command: 'scan'; paths: string[]; options: Options }
   | { command: 'rewrite'; file: string; options: Options }
@@ -62,26 +68,33 @@ export type Command =
   | { command: 'export'; setup: string; options: Options }
   | { command: 'help'; topic?: CommandName; options: Options };
 
-type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out' | 'to' | 'output';
+type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out' | 'budget' | 'to' | 'output';
 
 /** Allowed values of each valued flag (null: any string); boolean flags are absent here. */
 const VALUES: Partial<Record<FlagName, readonly string[] | null>> = {
   mode: ['standard', 'mixflow'],
-  remat: ['none', 'step', 'block', 'step+block'],
+  remat: null,
   precision: ['float32', 'float64'],
   backend: ['auto', 'tensorflow', 'wasm', 'cpu'],
   profile: null,
   out: null,
+  budget: null,
   to: ['pytorch'],
   output: null,
 };
+/** Flags whose values a parser checks (the message says what was expected). */
+const PARSED: Partial<Record<FlagName, { expected: string; parse: (v: string) => unknown }>> = {
+  remat: { expected: REMAT_SYNTAX, parse: parseRemat },
+  budget: { expected: BYTES_SYNTAX, parse: parseBytes },
+};
 const BOOLEAN: readonly FlagName[] = ['json', 'compare'];
-const METAVAR: Partial<Record<FlagName, string>> = { profile: 'FILE', out: 'DIR', output: 'FILE' };
+const METAVAR: Partial<Record<FlagName, string>> = { profile: 'FILE', out: 'DIR', budget: 'BYTES', output: 'FILE' };
 
 const RUN: FlagName[] = ['mode', 'remat', 'precision', 'backend', 'json', 'profile'];
 const FLAGS: Record<CommandName, readonly FlagName[]> = {
   run: RUN,
   estimate: ['mode', 'remat', 'json'],
+  plan: ['budget', 'json'],
   profile: [...RUN, 'compare'],
   bench: ['mode', 'remat', 'precision', 'backend', 'json', 'compare'],
   scan: ['json'],
@@ -94,8 +107,9 @@ const FLAGS: Record<CommandName, readonly FlagName[]> = {
 
 /** One usage line per command. */
 export const USAGE: Record<CommandName, string> = {
-  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu] [--json] [--profile FILE]',
-  estimate: 'mixflow estimate SETUP [--mode standard|mixflow] [--remat none|step|block|step+block] [--json]',
+  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu] [--json] [--profile FILE]',
+  estimate: 'mixflow estimate SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--json]',
+  plan: 'mixflow plan SETUP --budget BYTES [--json]',
   profile: 'mixflow profile SETUP [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--profile FILE] [--compare]',
   bench: 'mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare]',
   scan: 'mixflow scan PATH… [--json]',
@@ -114,6 +128,8 @@ export function usage(command?: CommandName): string {
 const quote = (s: string): string => JSON.stringify(s);
 
 function expectedValues(flag: FlagName): string {
+  const parsed = PARSED[flag];
+  if (parsed) return parsed.expected;
   const vs = VALUES[flag];
   return vs ? vs.join(' or ') : `a ${METAVAR[flag] ?? 'value'}`;
 }
@@ -162,7 +178,10 @@ export function parseArgs(argv: readonly string[]): Command {
     if (value === undefined || value === '') throw new UsageError(`${flag}: expected ${expectedValues(name)}, got nothing`);
     const choices = VALUES[name];
     if (choices && !choices.includes(value)) throw new UsageError(`${flag}: expected ${expectedValues(name)}, got ${quote(value)}`);
-    if (name === 'out') out = value;
+    const parsed = PARSED[name]?.parse(value);
+    if (parsed === null) throw new UsageError(`${flag}: expected ${expectedValues(name)}, got ${quote(value)}`);
+    if (name === 'budget') options.budget = parsed as number;
+    else if (name === 'out') out = value;
     else (options as unknown as Record<string, string>)[name] = value;
   }
   return build(command, positionals, options, out);
@@ -182,6 +201,11 @@ function build(command: CommandName, pos: string[], options: Options, out: strin
     case 'estimate':
     case 'profile':
       return { command, setup: one('SETUP (a .mixflow.json file)'), options };
+    case 'plan': {
+      const setup = one('SETUP (a .mixflow.json file)');
+      if (options.budget === undefined) throw new UsageError(`mixflow plan: expected --budget BYTES (${BYTES_SYNTAX}), got nothing\n${usage('plan')}`);
+      return { command, setup, budget: options.budget, options };
+    }
     case 'bench':
       return { command, setups: pos, options };
     case 'scan':

@@ -7,6 +7,8 @@ import { benchNestedRow } from '../engine/bench/tfjsNested/index.js';
 import { runMeta } from '../engine/meta/run.js';
 import { materialise } from '../engine/setup/materialise.js';
 import { benchModes, sweepPeaks, WASM_HEAP_BYTES, type ModeRow } from '../engine/bench/metaBench.js';
+import { benchPlanAtScale, benchRevolveFlagship } from '../engine/bench/revolveBench.js';
+import transformer24lJson from '../engine/setup/examples/transformer-24l.mixflow.json';
 import { REMATS, type Remat } from '../engine/meta/problem.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
@@ -155,6 +157,18 @@ function sweepSection(base: Setup): void {
   );
 }
 
+/**
+ * Binomial checkpointing at T = 32 and the budget planner on the 24-layer model. The T = 32
+ * runs take tens of minutes on two shared cores; MIXFLOW_BENCH_REVOLVE=plans prints the plans
+ * alone.
+ */
+async function revolveSection(flagship: Setup, options: Options, resolved: string, shouldStop: () => boolean): Promise<void> {
+  const run = process.env.MIXFLOW_BENCH_REVOLVE !== 'plans';
+  await benchRevolveFlagship(flagship, 32, { backend: options.backend, resolved, run, shouldStop, say, table: formatTable });
+  const big = parseSetup(transformer24lJson);
+  benchPlanAtScale(big, 'transformer L24 d2048 H16 S2048 F8192 V32000, B1, Adam', [4, 16, 64], 80 * 2 ** 30, { say, table: formatTable });
+}
+
 export async function benchCommand(setupPaths: string[], options: Options, shouldStop: () => boolean): Promise<number> {
   const resolved = await useBackend(options.backend);
   say(`# MixFlow Studio benchmark: backend ${resolved}, ${cpus().length} cores, node ${process.version}`);
@@ -174,6 +188,7 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'block')).text);
   say((await profiler.benchEstimateAtScale(profiler.transformer24l(), 'step+block')).text);
   say((await profiler.benchProfilingOverhead(flagship)).text);
+  await revolveSection(flagship, options, resolved, shouldStop);
   const scan = benchScan();
   say(`\n## Scanner\n  scanning a ${scan.lines}-line Python file: ${scan.ms.toFixed(1)} ms (target < 100 ms; ${scan.parsedBy} parser)` +
     `\n  the same scan with lezer's parser: ${scan.lezerMs.toFixed(1)} ms`);

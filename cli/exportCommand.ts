@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { exportPytorch } from '../engine/export/pytorch/index.js';
+import { EXPORTED_REMATS, exportPytorch } from '../engine/export/pytorch/index.js';
 import { UsageError, type Options } from './args.js';
 import { readSetup, writeFileAtomic } from './io.js';
 
@@ -8,6 +8,9 @@ import { readSetup, writeFileAtomic } from './io.js';
 export function exportCommand(path: string, options: Options): number {
   const setup = readSetup(path);
   if (options.to !== 'pytorch') throw new UsageError(`--to: expected pytorch, got ${JSON.stringify(options.to)}`);
+  if (!EXPORTED_REMATS.includes(options.remat)) {
+    throw new UsageError(`--remat: expected ${EXPORTED_REMATS.join(', ')} for an exported program (binomial checkpointing is the engine's own), got ${JSON.stringify(options.remat)}`);
+  }
   const file = options.output ?? `${basename(path).replace(/\.mixflow\.json$|\.json$/, '')}_meta.py`;
   const program = exportPytorch(setup, readFileSync(path, 'utf8'), { mode: options.mode, remat: options.remat, source: basename(path), file: basename(file) });
   if (options.output === undefined) {

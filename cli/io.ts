@@ -6,7 +6,7 @@ import type { Setup } from '../engine/setup/types.js';
 import type { MetaProgress } from '../engine/meta/run.js';
 import { UsageError } from './args.js';
 
-export { formatBytes } from '../engine/core/text.js';
+export { formatBytes, formatFlops } from '../engine/core/text.js';
 
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {
@@ -25,7 +25,8 @@ export function writeFileAtomic(path: string, text: string): void {
 export function describeProgress(p: MetaProgress): string {
   if (p.phase === 'tracing') return 'tracing and transforming';
   const step = /^step\/(\d+)/.exec(p.scope);
-  const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : 'setup';
+  // Top-level nodes after the forward pass are sums of cotangents between inner steps (many under revolve).
+  const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : p.origin === 'primal' ? 'setup' : 'between inner steps';
   const what = { primal: 'forward', tangent: 'forward-mode tangents', cotangent: 'backward', remat: 'recompute', customVjp: 'mixed-mode backward' }[p.origin];
   return `${Math.floor((100 * p.done) / Math.max(1, p.total))}% · ${where}, ${what}`;
 }

@@ -5,6 +5,7 @@ import { demoCommand } from './demoCommand.js';
 import { estimateCommand } from './estimateCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { runInit } from './init.js';
+import { planCommand } from './planCommand.js';
 import { profileCommand } from './profileCommand.js';
 import { runCommand } from './runCommand.js';
 
@@ -34,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(cmd.setup, cmd.options, shouldStop);
       case 'estimate':
         return estimateCommand(cmd.setup, cmd.options);
+      case 'plan':
+        return planCommand(cmd.setup, cmd.budget, cmd.options);
       case 'profile':
         return await profileCommand(cmd.setup, cmd.options, shouldStop);
       case 'init':

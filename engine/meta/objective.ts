@@ -5,6 +5,8 @@ import { onnxForward } from '../import/onnx/forward.js';
 import { transformerForward } from '../models/transformer.js';
 import { optimizerStep, type OptimizerState } from './optimizers.js';
 import type { MetaName, MetaProblem, MetaTensors, Mode, Remat } from './problem.js';
+import { rematPolicy } from './remat.js';
+import { revolveSchedule, type RevolveNode } from './revolve.js';
 
 export interface MetaOptions {
   readonly mode: Mode;
@@ -48,36 +50,65 @@ function stepLogits(z: E.Tensor, t: number): E.Tensor {
   return E.reshape(E.slice(z, [t, ...z.shape.slice(1).map(() => 0)], [1, ...z.shape.slice(1)]), z.shape.slice(1));
 }
 
+/** The inner batch of each step. */
+type Batches = readonly { readonly x: E.Tensor; readonly y: E.Tensor }[];
+type Carry = [E.Tensor[], OptimizerState];
+
 /**
  * The outer objective V(θ_T) after T unrolled inner steps. `mode` changes one thing: the
  * inner gradient call is `grad` (standard: reverse-over-reverse when differentiated) or
  * `fwdrevGrad` (MixFlow: its VJP is forward-over-reverse). `remat` applies identically to
  * both: `block` checkpoints every layer/block of every forward pass of the model (the inner
- * losses and the outer loss), `step` checkpoints every inner step.
+ * losses and the outer loss), `step` checkpoints every inner step, `revolve:K` nests
+ * checkpointed runs of steps as the binomial schedule says (see revolve.ts).
  */
 export function outerObjective(problem: MetaProblem, opts: MetaOptions, m: MetaTensors): E.Tensor {
-  const rematBlocks = opts.remat === 'block' || opts.remat === 'step+block';
-  const rematSteps = opts.remat === 'step' || opts.remat === 'step+block';
-  const loss = innerLoss(problem, rematBlocks);
+  const policy = rematPolicy(opts.remat);
+  const loss = innerLoss(problem, policy.blocks);
   const innerGrad = opts.mode === 'mixflow' ? E.fwdrevGrad(loss) : E.grad(loss);
-  const lrs = learningRates(m.eta.log_lr, m.theta0.length);
   const logWd = problem.weightDecay && m.eta.log_wd ? [m.eta.log_wd] : [];
-  let theta = m.theta0;
-  let state: OptimizerState = [];
-  for (let t = 0; t < problem.steps; t++) {
-    const step = (th: E.Tensor[], st: OptimizerState, a: E.Tensor[], z: E.Tensor, wd: E.Tensor[], x: E.Tensor, y: E.Tensor) => {
-      const g = E.withScope('grad', () => innerGrad(th, z, wd, x, y)) as E.Tensor[];
-      const next = E.withScope('update', () => optimizerStep(problem.optimizer, th, g, st, a, t));
-      return [next.theta, next.state];
-    };
-    const run = rematSteps ? E.checkpoint(step) : step;
-    const { x, y } = m.inner[t];
-    [theta, state] = E.withScope(`step/${t}`, () => run(theta, state, lrs, stepLogits(m.eta.example_logits, t), logWd, x, y)) as [
-      E.Tensor[],
-      OptimizerState,
-    ];
+  // Every tensor a step reads is an argument (nothing closed over), so a checkpointed region
+  // recomputes from exactly its inputs at whatever level differentiates it.
+  const step = (t: number) => (th: E.Tensor[], st: OptimizerState, a: E.Tensor[], z: E.Tensor, wd: E.Tensor[], x: E.Tensor, y: E.Tensor) => {
+    const g = E.withScope('grad', () => innerGrad(th, z, wd, x, y)) as E.Tensor[];
+    const next = E.withScope('update', () => optimizerStep(problem.optimizer, th, g, st, a, t));
+    return [next.theta, next.state];
+  };
+  const advance = (t: number, [th, st]: Carry, a: E.Tensor[], z: E.Tensor, wd: E.Tensor[], { x, y }: Batches[number]): Carry => {
+    const run = policy.steps === 'each' ? E.checkpoint(step(t)) : step(t);
+    return E.withScope(`step/${t}`, () => run(th, st, a, z, wd, x, y)) as Carry;
+  };
+  /**
+   * Reverses a revolve subtree: its first steps as one checkpointed region, then the rest.
+   * Regions take the example-logit rows one per step (sliced once, outside): a row's
+   * cotangent then comes from its own step alone and passes up unchanged, where the whole
+   * [T,…] tensor would leave one partial sum alive per nesting level. They take log_lr, not
+   * the learning rates derived from it (one tensor per θ tensor), for the same reason.
+   */
+  const revolve = (node: RevolveNode, carry: Carry, logLr: E.Tensor, zs: E.Tensor[], wd: E.Tensor[], batches: Batches): Carry => {
+    if (node.kind === 'step') {
+      const a = E.withScope(`step/${node.t}`, () => learningRates(logLr, m.theta0.length));
+      return advance(node.t, carry, a, zs[node.t], wd, batches[node.t]);
+    }
+    const region = (th: E.Tensor[], st: OptimizerState, lr2: E.Tensor, z2: E.Tensor[], wd2: E.Tensor[], b2: Batches) =>
+      revolve(node.first, [th, st], lr2, z2, wd2, b2);
+    const mid = E.checkpoint(region)(carry[0], carry[1], logLr, zs, wd, batches) as Carry;
+    return revolve(node.rest, mid, logLr, zs, wd, batches);
+  };
+  let carry: Carry = [m.theta0, []];
+  const T = problem.steps;
+  if (typeof policy.steps === 'object') {
+    const zs = [...Array(T).keys()].map((t) => E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t)));
+    carry = revolve(revolveSchedule(T, policy.steps.snapshots).root, carry, m.eta.log_lr, zs, logWd, m.inner);
+  } else {
+    const lrs = learningRates(m.eta.log_lr, m.theta0.length);
+    for (let t = 0; t < T; t++) {
+      const z = E.withScope(`step/${t}`, () => stepLogits(m.eta.example_logits, t));
+      carry = advance(t, carry, lrs, z, logWd, m.inner[t]);
+    }
   }
-  return E.withScope('outer', () => E.mean(perExampleLoss(problem.loss, predict(problem, theta, m.outer.x, rematBlocks), m.outer.y)));
+  const theta = carry[0];
+  return E.withScope('outer', () => E.mean(perExampleLoss(problem.loss, predict(problem, theta, m.outer.x, policy.blocks), m.outer.y)));
 }
 
 /** The differentiable pieces of the inputs, keyed by meta-parameter name. */

@@ -3,8 +3,7 @@ import type { LossKind, MetaName, ModelSpec, OptimizerSpec } from '../setup/type
 
 export type { MetaName } from '../setup/types.js';
 export type Mode = 'standard' | 'mixflow';
-export type Remat = 'none' | 'step' | 'block' | 'step+block';
-export const REMATS: readonly Remat[] = ['none', 'step', 'block', 'step+block'];
+export { REMATS, type Remat } from './remat.js';
 
 /** The static description of a bilevel problem: everything but the numbers. */
 export interface MetaProblem {

@@ -5,6 +5,7 @@ import { runRefAsync } from '../exec/refExecutor.js';
 import { schedule, type Schedule } from '../exec/schedule.js';
 import { runTfjsAsync, type HostArray } from '../exec/tfjsExecutor.js';
 import { planMemory } from '../exec/memory.js';
+import { planFlops, type FlopsPlan } from '../exec/flops.js';
 import type { Origin } from '../ir/graph.js';
 import type { Materialised } from '../setup/materialise.js';
 import type { Precision } from '../setup/result.js';
@@ -117,9 +118,9 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   };
 }
 
-/** The static plan of a setup's meta-gradient from shapes alone: nothing is allocated. */
-export function estimateMeta(setup: Setup, opts: MetaOptions): { sched: Schedule; memory: MemoryProfile; traced: Traced } {
+/** The static plan of a setup's meta-gradient from shapes alone (bytes and FLOPs): nothing is allocated. */
+export function estimateMeta(setup: Setup, opts: MetaOptions): { sched: Schedule; memory: MemoryProfile; flops: FlopsPlan; traced: Traced } {
   const traced = traceMeta(setup, opts);
   const sched = schedule(traced.graph);
-  return { traced, sched, memory: planMemory(sched) };
+  return { traced, sched, memory: planMemory(sched), flops: planFlops(sched) };
 }

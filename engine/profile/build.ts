@@ -5,6 +5,7 @@
 import { avalBytes } from '../core/aval.js';
 import { planMemory } from '../exec/memory.js';
 import type { MetaOptions } from '../meta/objective.js';
+import { innerSchedule, type InnerSchedule } from '../meta/innerSchedule.js';
 import type { MetaRun } from '../meta/run.js';
 import { problemOf } from '../meta/trace.js';
 import { jsonNumber } from '../setup/result.js';
@@ -18,6 +19,7 @@ import {
   type ProfileComparison,
   type ProfileFile,
   type ProfileGraph,
+  type ProfileInnerSchedule,
   type ProfileOrigin,
   type ProfilePeak,
   type ProfileRun,
@@ -81,7 +83,8 @@ export function profileSetup(setup: Setup, path: string | null): ProfileSetup {
 }
 
 /** One run of one mode as a profile run. */
-export function buildProfileRun(r: MetaRun, opts: MetaOptions): ProfileRun {
+/** `innerSteps` (the setup's T) adds the run's `inner_schedule`. */
+export function buildProfileRun(r: MetaRun, opts: MetaOptions, innerSteps?: number): ProfileRun {
   const g = r.traced.graph;
   const ops = new Interner();
   const scopes = new Interner();
@@ -172,6 +175,18 @@ export function buildProfileRun(r: MetaRun, opts: MetaOptions): ProfileRun {
     graph,
     steps,
     peak: buildPeak(r, nodeIndex, g.nodes),
+    ...(innerSteps === undefined ? {} : { inner_schedule: profileInnerSchedule(innerSchedule(opts.remat, innerSteps)) }),
+  };
+}
+
+function profileInnerSchedule(s: InnerSchedule): ProfileInnerSchedule {
+  return {
+    kind: s.kind,
+    snapshots: s.snapshots,
+    max_held: s.maxHeld,
+    snapshotted: [...s.snapshotted],
+    evaluations: [...s.evaluations],
+    forward_steps: s.forwardSteps,
   };
 }
 
@@ -227,7 +242,7 @@ export function compareRuns(runs: readonly ProfileRun[]): ProfileComparison | nu
 /** The whole profile of one setup's runs (`opts[i]` gives run i's mode and remat). */
 export function buildProfile(setupPath: string | null, setup: Setup, runs: readonly MetaRun[], opts: readonly MetaOptions[]): ProfileFile {
   if (runs.length === 0 || runs.length !== opts.length) throw new Error(`buildProfile: ${runs.length} runs, ${opts.length} option sets`);
-  const built = runs.map((r, i) => buildProfileRun(r, opts[i]!));
+  const built = runs.map((r, i) => buildProfileRun(r, opts[i]!, innerSteps(setup)));
   return {
     format: PROFILE_FORMAT,
     engine: { name: 'mixflow-studio', version: ENGINE_VERSION },

@@ -70,7 +70,10 @@ export type ProfileCategory = (typeof CATEGORIES)[number];
 export const MODES = ['standard', 'mixflow'] as const;
 export type ProfileMode = (typeof MODES)[number];
 export const REMATS = ['none', 'step', 'block', 'step+block'] as const;
-export type ProfileRemat = (typeof REMATS)[number];
+/** A basic policy, or binomial checkpointing with K snapshots (`revolve:4`, `revolve:4+block`). */
+export type ProfileRemat = (typeof REMATS)[number] | `revolve:${number}` | `revolve:${number}+block`;
+/** Pattern of the revolve policies among `ProfileRemat`. */
+export const REVOLVE_REMAT = /^revolve:[1-9][0-9]*(\+block)?$/;
 /** The TF.js backend a run used, `reference` for the float64 executor. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu', 'reference'] as const;
 export type ProfileBackend = (typeof BACKENDS)[number];
@@ -139,6 +142,25 @@ export interface ProfileRun {
   readonly graph: ProfileGraph;
   readonly steps: ProfileSteps;
   readonly peak: ProfilePeak;
+  /** How the inner steps were checkpointed (absent in files from before it was recorded). */
+  readonly inner_schedule?: ProfileInnerSchedule;
+}
+
+/**
+ * The inner steps under the run's remat: `taped` (no step checkpointing), `each` (`step`: every
+ * step checkpointed) or `revolve` (the binomial schedule with `snapshots` = K).
+ */
+export interface ProfileInnerSchedule {
+  readonly kind: 'taped' | 'each' | 'revolve';
+  readonly snapshots: number | null;
+  /** Most snapshots (θ_t and optimiser state) held at once. */
+  readonly max_held: number;
+  /** Steps whose input state is a snapshot, ascending. */
+  readonly snapshotted: readonly number[];
+  /** How often each step's forward runs in all (1: once, taped; more: recomputed). */
+  readonly evaluations: readonly number[];
+  /** The sum of `evaluations`. */
+  readonly forward_steps: number;
 }
 
 export interface ProfileTotals {

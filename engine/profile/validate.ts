@@ -12,10 +12,11 @@
  * Fields a reader does not know are ignored (later versions of /1 may add some).
  * No node or TF.js imports, here or in validate/: the webview uses these files.
  */
-import { PROFILE_FORMAT, REMATS, type ProfileFile, type ProfileRun } from './format.js';
+import { PROFILE_FORMAT, type ProfileFile, type ProfileRun } from './format.js';
+import { remat } from './validate/innerSchedule.js';
 import { fail } from './validate/error.js';
 import { parseJson } from './validate/json.js';
-import { array, int, nonNeg, oneOf, record, str, type Rec } from './validate/readers.js';
+import { array, int, nonNeg, record, str, type Rec } from './validate/readers.js';
 import { validateRun } from './validate/run.js';
 import { validateSetup } from './validate/setup.js';
 
@@ -41,10 +42,11 @@ export function validateProfile(value: unknown): ProfileFile {
   validateSetup(f.setup);
   const runs = array(f.runs, '$.runs');
   if (runs.length === 0) fail('$.runs', 'at least one run', runs);
-  runs.forEach((r, i) => validateRun(r, `$.runs[${i}]`));
+  const innerSteps = (f.setup as Rec).inner_steps as number;
+  runs.forEach((r, i) => validateRun(r, `$.runs[${i}]`, innerSteps));
   if (f.comparison !== null) {
     const c = record(f.comparison, '$.comparison');
-    oneOf(c.remat, '$.comparison.remat', REMATS);
+    remat(c.remat, '$.comparison.remat');
     const s = int(c.standard, '$.comparison.standard', 0, runs.length - 1);
     const m = int(c.mixflow, '$.comparison.mixflow', 0, runs.length - 1);
     if ((runs[s] as Rec).mode !== 'standard') fail('$.comparison.standard', 'the index of a standard run', s);

@@ -13,6 +13,9 @@ import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/Profil
 import { parseProfile } from '../../engine/profile/validate.js';
 import { parseWebviewState } from '../../webview/protocol.js';
 import { profileArgs, runProfileCli } from './cliProcess.js';
+import { backendBudget, pickRemat, runPlan } from './fitBudget.js';
+import { formatBytes } from '../../engine/core/text.js';
+import { parseBytes } from '../../engine/core/bytes.js';
 
 const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
 
@@ -73,13 +76,17 @@ export class Profiler implements PanelHost {
     const dir = join(this.context.globalStorageUri.fsPath, 'profiles');
     mkdirSync(dir, { recursive: true });
     const name = basename(setup.fsPath).replace(/(\.mixflow)?\.json$/i, '');
+    const cli = this.context.asAbsolutePath(join('dist', 'cli.js'));
+    const backend = config.get<string>(SETTINGS.profileBackend, 'auto');
+    const remat = await this.chooseRemat(cli, setup.fsPath, config.get<string>(SETTINGS.profileRemat, 'block'), backend);
+    if (!remat) return;
     const request = {
       node: process.execPath,
-      cli: this.context.asAbsolutePath(join('dist', 'cli.js')),
+      cli,
       setup: setup.fsPath,
       out: join(dir, `${name}.profile.json`),
-      remat: config.get<string>(SETTINGS.profileRemat, 'block'),
-      backend: config.get<string>(SETTINGS.profileBackend, 'auto'),
+      remat,
+      backend,
       cwd: dirname(setup.fsPath),
     };
     const log = output();
@@ -112,6 +119,48 @@ export class Profiler implements PanelHost {
     }
     log.appendLine(result.stdout.trimEnd());
     this.open(request.out, `MixFlow profile: ${name}`);
+  }
+
+  /** The settings' remat, or "fit to budget": the cheapest policy `mixflow plan` finds fitting. */
+  private async chooseRemat(cli: string, setup: string, configured: string, backend: string): Promise<string | undefined> {
+    const fit = 'Fit to budget…';
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: `remat ${configured}`, description: 'from the setting mixflow.profile.remat' },
+        { label: fit, description: 'plan every policy, profile with the cheapest that fits in memory' },
+      ],
+      { title: 'MixFlow: rematerialisation for this profile' },
+    );
+    if (!pick) return undefined;
+    if (pick.label !== fit) return configured;
+    const limit = backendBudget(backend);
+    const text = await vscode.window.showInputBox({
+      title: 'MixFlow: memory budget',
+      prompt: `Bytes the run may use (default: the ${backend} backend's limit)`,
+      value: formatBytes(limit).replace(' ', ''),
+      validateInput: (v) => (parseBytes(v) === null ? 'a byte count such as 4GiB, 512MiB or 1000000' : undefined),
+    });
+    const budget = text === undefined ? null : parseBytes(text);
+    if (budget === null) return undefined;
+    const plans = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MixFlow: planning every policy against ${formatBytes(budget)}`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return runPlan(process.execPath, cli, setup, budget, abort.signal).catch((e: Error) => {
+          if (!abort.signal.aborted) void showErrorWithOutput(`MixFlow: planning failed: ${e.message}`);
+          return null;
+        });
+      },
+    );
+    if (!plans) return undefined;
+    const chosen = pickRemat(plans);
+    if (!chosen) {
+      void vscode.window.showWarningMessage(`MixFlow: no policy fits in ${formatBytes(budget)}, not even with revolve; nothing was run.`);
+      return undefined;
+    }
+    output().appendLine(`fit to ${formatBytes(budget)}: remat ${chosen.remat}${chosen.bothFit ? '' : ' (standard mode does not fit under any policy MixFlow fits with)'}`);
+    return chosen.remat;
   }
 
   /** Shows a profile file in the panel, or says why it cannot. */

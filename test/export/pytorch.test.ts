@@ -199,6 +199,9 @@ test('mixflow export: bad usage exits 2 naming what was expected; -o writes the 
   const jax = mixflow('export', path, '--to', 'jax');
   assert.equal(jax.status, 2);
   assert.match(jax.stderr, /--to: expected pytorch, got "jax"/);
+  const revolve = mixflow('export', path, '--to', 'pytorch', '--remat', 'revolve:2');
+  assert.equal(revolve.status, 2);
+  assert.match(revolve.stderr, /--remat: expected none, step, block, step\+block for an exported program/);
   const bad = join(dir, 'bad.mixflow.json');
   writeFileSync(bad, reference('00').replace('"optimizer"', '"optimiser"'));
   const malformed = mixflow('export', bad, '--to', 'pytorch');

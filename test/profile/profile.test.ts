@@ -183,10 +183,12 @@ describe('profile against the engine', () => {
   });
 
   test('format.ts, validate.ts and validate/*.ts import nothing from node or TF.js (the webview uses them)', () => {
-    // They may import only each other and core/text.ts, by relative paths; every file of validate/ is checked.
-    const parts = ['error', 'graph', 'json', 'peak', 'readers', 'run', 'setup', 'timeline'].map((m) => `profile/validate/${m}.ts`);
+    // They may import only each other, core/text.ts and the (pure) remat schedule modules, by
+    // relative paths; every file of validate/ is checked.
+    const parts = ['error', 'graph', 'innerSchedule', 'json', 'peak', 'readers', 'run', 'setup', 'timeline'].map((m) => `profile/validate/${m}.ts`);
     assert.deepEqual(readdirSync(join(ROOT, 'engine', 'profile', 'validate')).sort().map((f) => `profile/validate/${f}`), parts);
-    const checked = ['profile/format.ts', 'profile/validate.ts', ...parts];
+    const schedules = ['meta/innerSchedule.ts', 'meta/remat.ts', 'meta/revolve.ts'];
+    const checked = ['profile/format.ts', 'profile/validate.ts', ...parts, ...schedules];
     const pure = [...checked, 'core/text.ts'];
     for (const f of checked) {
       const src = readFileSync(join(ROOT, 'engine', f), 'utf8');

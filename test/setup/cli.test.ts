@@ -53,7 +53,8 @@ describe('mixflow argv', () => {
     usageError([], 'expected a command', 'run, estimate');
     usageError(['launch'], '"launch"', 'expected one of run');
     usageError(['run', 's', '--mode', 'fast'], '--mode', '"fast"', 'standard or mixflow');
-    usageError(['run', 's', '--remat=steps'], '--remat', '"steps"', 'none or step or block or step+block');
+    usageError(['run', 's', '--remat=steps'], '--remat', '"steps"', 'none, step, block, step+block, revolve:K or revolve:K+block');
+    usageError(['run', 's', '--remat', 'revolve:0'], '--remat', '"revolve:0"', 'K snapshots, an integer ≥ 1');
     usageError(['run', 's', '--precision', 'float16'], '--precision', '"float16"', 'float32 or float64');
     usageError(['run', 's', '--backend', 'gpu'], '--backend', '"gpu"', 'auto or tensorflow or wasm or cpu');
     usageError(['run', 's', '--mode'], '--mode', 'got nothing');

@@ -15,6 +15,9 @@ import { onnxModelPy } from './onnxModel.js';
 import { objectivePy } from './objective.js';
 import { parallelPy } from './parallel.js';
 
+/** The remat policies an exported program implements (its `--remat` choices). */
+export const EXPORTED_REMATS: readonly string[] = ['none', 'step', 'block', 'step+block'];
+
 export interface ExportOptions {
   readonly mode: Mode;
   readonly remat: Remat;
@@ -29,6 +32,7 @@ export interface ExportOptions {
  * compactly into the program). An ONNX model is written out as PyTorch code, its weights embedded.
  */
 export function exportPytorch(setup: Setup, setupText: string, opts: ExportOptions): string {
+  if (!EXPORTED_REMATS.includes(opts.remat)) throw new Error(`remat ${opts.remat} is not exported (${EXPORTED_REMATS.join(', ')})`);
   const json = JSON.stringify(JSON.parse(setupText));
   if (json.includes('"""')) throw new Error('the setup contains """ and cannot be embedded in a Python string');
   const onnx = setup.model.kind === 'onnx' ? onnxModelPy(setup.model.graph, setup.model.file) : undefined;

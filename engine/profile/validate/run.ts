@@ -2,17 +2,20 @@
  * One run of a profile (`$.runs[i]`): its identity, then graph, timeline, totals and peak,
  * each checked against the others (see graph.ts, timeline.ts, peak.ts).
  */
-import { BACKENDS, MODES, ORIGINS, PRECISIONS, REMATS } from '../format.js';
+import { BACKENDS, MODES, ORIGINS, PRECISIONS } from '../format.js';
+import { remat, validateInnerSchedule } from './innerSchedule.js';
 import { fail } from './error.js';
 import { validateGraph } from './graph.js';
 import { validatePeakLive } from './peak.js';
 import { byteGroups, int, nonNeg, oneOf, record } from './readers.js';
 import { readSteps, replaySteps } from './timeline.js';
 
-export function validateRun(v: unknown, p: string): void {
+/** `innerSteps`: the setup's T, against which `inner_schedule` is checked when present. */
+export function validateRun(v: unknown, p: string, innerSteps?: number): void {
   const r = record(v, p);
   oneOf(r.mode, `${p}.mode`, MODES);
-  oneOf(r.remat, `${p}.remat`, REMATS);
+  const policy = remat(r.remat, `${p}.remat`);
+  if (r.inner_schedule !== undefined && innerSteps !== undefined) validateInnerSchedule(r.inner_schedule, `${p}.inner_schedule`, policy, innerSteps);
   oneOf(r.backend, `${p}.backend`, BACKENDS);
   oneOf(r.precision, `${p}.precision`, PRECISIONS);
   if (typeof r.outer_loss !== 'number' && !['NaN', 'Infinity', '-Infinity'].includes(r.outer_loss as string)) {
