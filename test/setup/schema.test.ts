@@ -149,7 +149,7 @@ describe('the schema itself', () => {
   test('the extension contributes it for *.mixflow.json and the .vsix keeps it', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     assert.deepEqual(pkg.contributes.jsonValidation, [{ fileMatch: '*.mixflow.json', url: `./${relative(ROOT, SCHEMA_PATH)}` }]);
-    const ls = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const ls = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     assert.equal(ls.status, 0, ls.stderr);
     assert.ok(ls.stdout.split('\n').includes(relative(ROOT, SCHEMA_PATH)), `vsce ls:\n${ls.stdout}`);
   });
