@@ -42,6 +42,8 @@ export interface PlanEstimate {
   /** Bytes at the peak by inner step (`step/2`, `outer`, `(input)`). */
   readonly byScope: Record<string, number>;
   readonly method: PlanMethod;
+  /** When extrapolated: the planned peak at any count n ≥ `min` along the same axis (instant). */
+  readonly alongAxis?: { readonly name: string; readonly min: number; peakAt(n: number): number };
 }
 
 export type PlanMethod =
@@ -65,8 +67,8 @@ interface ExactPlan {
   readonly memory: MemoryProfile;
 }
 
-function exactPlan(setup: Setup, opts: MetaOptions): ExactPlan {
-  const traced = traceMeta(setup, opts);
+function exactPlan(setup: Setup, opts: MetaOptions, onGrow?: (nodes: number) => void): ExactPlan {
+  const traced = traceMeta(setup, opts, onGrow);
   const sched = schedule(traced.graph);
   return { traced, sched, memory: planMemory(sched) };
 }
@@ -178,6 +180,7 @@ function extrapolate(setup: Setup, opts: MetaOptions, o: EstimateOptions): Attem
       byCategory: byCategory as Record<Category, number>,
       byScope,
       method: { kind: 'extrapolated', axis: axis.name, from: counts, to: axis.count },
+      alongAxis: { name: axis.name, min: N0, peakAt: (n) => peakAt(structure, n - N0, inputsAffine(n - N0), bytes).peakBytes },
     },
   };
 }
@@ -191,5 +194,6 @@ export function estimatePlan(setup: Setup, opts: MetaOptions, o: EstimateOptions
     why = attempt.why;
   }
   o.onTrace?.('tracing the whole graph');
-  return summary(exactPlan(setup, opts), why === undefined ? { kind: 'traced' } : { kind: 'traced', why });
+  const onGrow = o.onTrace && ((nodes: number) => o.onTrace!(`tracing the whole graph: ${nodes} ops so far`));
+  return summary(exactPlan(setup, opts, onGrow), why === undefined ? { kind: 'traced' } : { kind: 'traced', why });
 }
