@@ -2,7 +2,7 @@
  * How many bytes a backend can hold, for the pre-flight check: the wasm backend's heap is 4 GiB
  * (of which the runtime needs some); the cpu backend and the float64 reference executor keep
  * tensors in host memory; the native TensorFlow backend on a GPU holds them in device memory
- * (as `nvidia-smi` reports it free), else in host memory.
+ * (as `nvidia-smi` reports it free), else in host memory. `MIXFLOW_MEMORY_LIMIT` lowers it.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -55,7 +55,27 @@ function gpuFreeBytes(): number | undefined {
   }
 }
 
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 2 ** 10, KIB: 2 ** 10, M: 2 ** 20, MIB: 2 ** 20, G: 2 ** 30, GIB: 2 ** 30, T: 2 ** 40, TIB: 2 ** 40 };
+
+/** `MIXFLOW_MEMORY_LIMIT` (`2GiB`, `512M`, `1000000`): a cap below the backend's, e.g. on a shared machine. */
+export function userLimit(env: NodeJS.ProcessEnv = process.env): MemoryLimit | undefined {
+  const text = env.MIXFLOW_MEMORY_LIMIT?.trim();
+  if (!text) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`MIXFLOW_MEMORY_LIMIT: expected bytes such as 2GiB, 512M or 1000000, got ${JSON.stringify(text)}`);
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return { bytes, what: `the ${formatBytes(bytes)} that MIXFLOW_MEMORY_LIMIT allows` };
+}
+
+/** The backend's limit, or MIXFLOW_MEMORY_LIMIT when that is lower. */
 export function memoryLimit(backend: BackendName | 'reference'): MemoryLimit {
+  const own = backendLimit(backend);
+  const user = userLimit();
+  return user && user.bytes < own.bytes ? user : own;
+}
+
+function backendLimit(backend: BackendName | 'reference'): MemoryLimit {
   if (backend === 'wasm') {
     const bytes = Math.floor(WASM_HEAP_BYTES * WASM_USABLE);
     return { bytes, what: `the wasm backend's ${formatBytes(WASM_HEAP_BYTES)} heap (${formatBytes(bytes)} usable)` };
