@@ -12,7 +12,10 @@ import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
 import { parseProfile } from '../../engine/profile/validate.js';
 import { parseWebviewState } from '../../webview/protocol.js';
-import { profileArgs, runProfileCli } from './cliProcess.js';
+import { estimateCli, parseRefusal, profileArgs, runProfileCli, type ProfileRunRequest } from './cliProcess.js';
+
+/** The button on a pre-flight refusal that opens the static plan instead. */
+export const OPEN_ESTIMATE = 'Open Estimate';
 
 const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
 
@@ -105,6 +108,11 @@ export class Profiler implements PanelHost {
       void vscode.window.showInformationMessage(`MixFlow: profiling ${name} cancelled; nothing was written.`);
       return;
     }
+    const refusal = result.code === 2 ? parseRefusal(result.stderrTail) : undefined;
+    if (refusal) {
+      await this.refused(name, request, refusal);
+      return;
+    }
     if (result.code !== 0) {
       const why = result.stderrTail.filter((l) => l.startsWith('mixflow:')).pop() ?? `exit status ${result.code}`;
       await showErrorWithOutput(`MixFlow: profiling ${name} failed: ${why}`);
@@ -112,6 +120,38 @@ export class Profiler implements PanelHost {
     }
     log.appendLine(result.stdout.trimEnd());
     this.open(request.out, `MixFlow profile: ${name}`);
+  }
+
+  /**
+   * The pre-flight check refused the run (it cannot fit the backend's memory): says so with the
+   * planned peak and what would fit, and offers the static plan of both modes instead.
+   */
+  private async refused(name: string, request: ProfileRunRequest, refusal: NonNullable<ReturnType<typeof parseRefusal>>): Promise<void> {
+    const detail = refusal.details.filter((d) => !d.startsWith('`mixflow estimate')).join(' ');
+    const pick = await vscode.window.showErrorMessage(`MixFlow: profiling ${name} ${refusal.summary}${detail ? ` ${detail}` : ''}`, OPEN_ESTIMATE, 'Show Output');
+    if (pick === 'Show Output') output().show(true);
+    if (pick === OPEN_ESTIMATE) await this.openEstimate(name, request);
+  }
+
+  /** Runs `mixflow estimate` for both modes and opens what it printed in an editor. */
+  async openEstimate(name: string, request: ProfileRunRequest): Promise<void> {
+    const text = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MixFlow: estimating ${name} (static plan, remat ${request.remat})`, cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        const parts: string[] = [];
+        for (const mode of ['standard', 'mixflow'] as const) {
+          const r = await estimateCli(request, mode, abort.signal);
+          if (abort.signal.aborted) return undefined;
+          parts.push(r.code === 0 ? r.stdout.trimEnd() : `${mode}: mixflow estimate failed (exit ${r.code}): ${r.stderr.trim()}`);
+        }
+        return `MixFlow static memory plan of ${request.setup} (from shapes; nothing allocated)\n\n${parts.join('\n\n')}\n`;
+      },
+    );
+    if (text === undefined) return;
+    const doc = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: true });
   }
 
   /** Shows a profile file in the panel, or says why it cannot. */
