@@ -1,8 +1,9 @@
 /**
  * The folder the editor tests open in code-server: copies of two small Python files, one copy
- * for each check that edits or toggles something, so no check sees another's edits.
+ * for each check that edits or toggles something, so no check sees another's edits, and a
+ * setup too large to run.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,10 +25,28 @@ export const FILES = {
   hostDiagnostics: 'host_diagnostics.py',
   hostSettings: 'host_settings.py',
   blocked: 'blocked.py',
+  /** A setup far too large for any backend (200 layers, d 8192): the pre-flight check refuses it. */
+  absurdSetup: 'absurd.mixflow.json',
 } as const;
+
+/** The absurd setup's text. */
+export const ABSURD_SETUP = JSON.stringify({
+  format: 'mixflow-setup/1',
+  model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 200, seq: 2048, d_ff: 32768 },
+  loss: 'xent',
+  theta0: { init: 'glorot', seed: 0 },
+  optimizer: { kind: 'adam' },
+  inner: { synthetic: { seed: 1, batch: 1 }, steps: 1 },
+  outer: { synthetic: { seed: 2, batch: 1 } },
+  eta: {},
+  wrt: ['example_logits'],
+});
 
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
-  for (const name of Object.values(FILES)) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  for (const name of Object.values(FILES)) {
+    if (name === FILES.absurdSetup) writeFileSync(join(dir, name), ABSURD_SETUP);
+    else copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  }
   return dir;
 }

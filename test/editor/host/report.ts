@@ -34,6 +34,11 @@ export interface HostReport {
   readonly lensesWhenOff: LensSeen[];
   readonly lensesWhenOnAgain: LensSeen[];
   readonly quickFixLinesWhenOff: number[];
+  /** MixFlow: Profile Setup on the absurd setup: the refusal it showed (with Open Estimate), or what it resolved to. */
+  readonly profileRefusal: string | null;
+  /** MixFlow: Estimate Setup Memory (what Open Estimate runs) on it: the text it opened, and the active editor's text after. */
+  readonly estimateText: string | null;
+  readonly activeTextAfterEstimate: string | null;
 }
 
 export const REPORT_NAME = 'host-report.json';

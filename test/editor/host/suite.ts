@@ -153,6 +153,22 @@ export async function run(): Promise<void> {
   await setSetting(SETTINGS.quickFixEnabled, undefined);
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
+  // A setup that cannot fit: profiling is refused before it runs; its estimate opens instead.
+  let profileRefusal: string | null;
+  try {
+    const outcome = await vscode.commands.executeCommand<{ refused?: string } | undefined>(COMMANDS.profileSetup, fileUri(FILES.absurdSetup));
+    profileRefusal = outcome?.refused ?? `resolved to ${JSON.stringify(outcome)}`;
+  } catch (e) {
+    profileRefusal = `threw ${(e as Error).message}`;
+  }
+  let estimateText: string | null = null;
+  try {
+    estimateText = (await vscode.commands.executeCommand<string | undefined>(COMMANDS.estimateSetup, fileUri(FILES.absurdSetup))) ?? null;
+  } catch (e) {
+    estimateText = `threw ${(e as Error).message}`;
+  }
+  const activeTextAfterEstimate = vscode.window.activeTextEditor?.document.getText() ?? null;
+
   const report: HostReport = {
     contributed: extension.packageJSON.contributes.commands,
     registered: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('mixflow.')).sort(),
@@ -166,6 +182,9 @@ export async function run(): Promise<void> {
     lensesWhenOff,
     lensesWhenOnAgain,
     quickFixLinesWhenOff,
+    profileRefusal,
+    estimateText,
+    activeTextAfterEstimate,
   };
   writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
 }
