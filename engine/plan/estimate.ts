@@ -2,21 +2,23 @@
  * `estimatePlan`: the static memory plan of a setup's meta-gradient at any size in seconds.
  *
  * Tracing is linear in the number of ops (a 1 000-block transformer is millions), so for a setup
- * that repeats identical blocks (see layerAxis.ts) the plan is computed from four exact traces
- * at n₀ … n₀+3 blocks instead:
+ * that repeats identical blocks (see layerAxis.ts) the plan is computed from three exact traces
+ * at n₀ = 2, 3 and 4 blocks instead:
  *
  * 1. Each schedule becomes a token sequence, one token per step standing for (bytes allocated,
  *    bytes freed, op, origin, scope with block numbers removed): the memory plan is a function
  *    of the allocated and freed bytes alone.
  * 2. Condition: S(n₀+1) must be S(n₀) with extra copies of units inserted (periodic.ts finds
- *    G₀ U₁^{c₁} G₁ …), and that decomposition must reproduce S(n₀+2) and S(n₀+3) token for token.
- *    When it does not, the full trace runs (the result says why).
+ *    G₀ U₁^{c₁} G₁ …), and that decomposition must reproduce S(n₀+2), held out, token for token,
+ *    and give each trace's own peak. When it does not, the full trace runs (the result says why).
+ *    What is assumed beyond: that the decomposition seen at 2, 3 and 4 blocks goes on.
  * 3. The peak at n follows exactly from the decomposition (periodic.ts `peakAt`: the maximum
  *    within a run of identical copies is at its first or last copy), so a peak that moves
  *    between parts of the program as n grows is found wherever it lands.
  * 4. The breakdown at the peak (by category, by inner step) is read at the same place in the
- *    four traces, must be affine in n there (fitted on n₀, n₀+1, checked on n₀+2, n₀+3), and is
- *    extrapolated; the graph inputs' bytes come from the shapes directly.
+ *    three traces, must be affine in n there (fitted on n₀ and n₀+1, checked on n₀+2), and is
+ *    extrapolated; the graph inputs' bytes come from the shapes directly (and must agree with
+ *    the traces' affine fit).
  *
  * Tests compare it with the full trace (`exact: true`) on MLPs and transformers, every remat
  * policy and both modes.
