@@ -127,7 +127,8 @@ function affineRecord(records: readonly Record<string, number>[], d: number): Re
   return out;
 }
 
-function inputBytesOf(setup: Setup): number {
+/** Bytes of the graph inputs (θ₀, η, batches) from the shapes alone. */
+export function inputBytesOf(setup: Setup): number {
   const [theta0, eta, inner, outer] = metaInputAvals(setup);
   const avals = [...theta0, ...Object.values(eta), ...inner.flatMap((b) => [b.x, b.y]), outer.x, outer.y];
   return avals.reduce((n, a) => n + avalBytes(a), 0);
@@ -185,6 +186,12 @@ function extrapolate(setup: Setup, opts: MetaOptions, o: EstimateOptions): Attem
       alongAxis: { name: axis.name, min: N0, peakAt: (n) => peakAt(structure, n - N0, inputsAffine(n - N0), bytes).peakBytes },
     },
   };
+}
+
+/** The extrapolated plan, or why the setup's schedule cannot be extrapolated (nothing is traced in full). */
+export function extrapolatedPlan(setup: Setup, opts: MetaOptions, o: EstimateOptions = {}): PlanEstimate | { readonly why: string } {
+  const attempt = extrapolate(setup, opts, o);
+  return attempt.ok ? attempt.plan : { why: attempt.why };
 }
 
 /** The static plan of a setup's meta-gradient (see the file comment); allocates no tensors. */

@@ -11,7 +11,7 @@ import { REMATS, type Mode, type Remat } from '../meta/problem.js';
 import { materialisedBytes } from '../setup/materialise.js';
 import type { Precision } from '../setup/result.js';
 import type { Setup } from '../setup/types.js';
-import { estimatePlan, type PlanEstimate } from './estimate.js';
+import { estimatePlan, extrapolatedPlan, inputBytesOf, type PlanEstimate } from './estimate.js';
 import { layerAxis } from './layerAxis.js';
 import { hostMemoryLimit, memoryLimit, type MemoryLimit } from './limits.js';
 
@@ -34,7 +34,8 @@ export interface PreflightOptions {
 
 export type PreflightVerdict =
   | { readonly fits: true; readonly plannedPeakBytes: number; readonly limit: MemoryLimit; readonly plan: PlanEstimate }
-  | { readonly fits: false; readonly plannedPeakBytes: number; readonly limit: MemoryLimit; readonly plan: PlanEstimate; readonly message: string };
+  /** `plan` is absent when only the inputs were planned (they alone exceed the limit). */
+  | { readonly fits: false; readonly plannedPeakBytes: number; readonly limit: MemoryLimit; readonly plan: PlanEstimate | undefined; readonly message: string };
 
 /** A run refused by the pre-flight check (the CLI's exit status 2). */
 export class MemoryRefusal extends Error {
@@ -76,6 +77,17 @@ function largestFitting(setup: Setup, plan: PlanEstimate, mode: Mode, remat: Rem
   return lo;
 }
 
+/** The refusal when the inputs alone exceed the limit and the graph is not planned in full. */
+function inputsAlone(inputBytes: number, scale: number, limit: MemoryLimit, hostBytes: number, hostFits: boolean, host: MemoryLimit, why: string): PreflightVerdict {
+  const lines = [
+    `refused before allocating anything: the parameters, η and batches alone take ${formatBytes(inputBytes * scale)}, so the run's peak is at least that, more than ${limit.what} (the whole graph was not planned: ${why}).`,
+    ...(hostFits ? [] : [`  Materialising θ₀, η and the batches alone would take ${formatBytes(hostBytes)} of host memory, more than ${host.what}.`]),
+    '  No remat policy helps: they are held throughout.',
+    '  --force runs it anyway.',
+  ];
+  return { fits: false, plannedPeakBytes: inputBytes * scale, limit, plan: undefined, message: lines.join('\n') };
+}
+
 export function preflight(setup: Setup, req: PreflightRequest, o: PreflightOptions = {}): PreflightVerdict {
   const t0 = performance.now();
   const limit = o.limit ?? memoryLimit(req.backend);
@@ -83,9 +95,16 @@ export function preflight(setup: Setup, req: PreflightRequest, o: PreflightOptio
   const fits = (bytes: number) => bytes * scale <= limit.bytes;
   const hostBytes = materialisedBytes(setup);
   const host = hostMemoryLimit();
+  const hostFits = hostBytes <= host.bytes;
+  const inputBytes = inputBytesOf(setup);
+  // When θ₀, η and the batches alone cannot fit, a graph that does not extrapolate is not traced
+  // in full (that alone can take gigabytes at such sizes): the inputs are the planned lower bound.
+  if (!fits(inputBytes)) {
+    const p = extrapolatedPlan(setup, { mode: req.mode, remat: req.remat }, { onTrace: o.onProgress });
+    if ('why' in p) return inputsAlone(inputBytes, scale, limit, hostBytes, hostFits, host, p.why);
+  }
   const plan = estimatePlan(setup, { mode: req.mode, remat: req.remat }, { onTrace: o.onProgress });
   const plannedPeakBytes = plan.peakBytes * scale;
-  const hostFits = hostBytes <= host.bytes;
   if (fits(plan.peakBytes) && hostFits) return { fits: true, plannedPeakBytes, limit, plan };
 
   const precisionNote = scale === 1 ? '' : ' in float64 (twice the float32 plan)';
