@@ -5,11 +5,11 @@
  *
  *   mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K[+block]]
  *                     [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu]
- *                     [--json] [--profile FILE]
+ *                     [--json] [--profile FILE] [--force]
  *   mixflow estimate SETUP [--mode …] [--remat …] [--json]
  *   mixflow plan SETUP --budget BYTES [--json]   (BYTES: 80GiB, 512MiB, 1e9, …)
  *   mixflow profile SETUP [run's options] [--compare]
- *   mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare]
+ *   mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare] [--force]
  *   mixflow scan PATH… [--json]
  *   mixflow rewrite FILE
  *   mixflow init [DIR] [--out DIR]
@@ -17,7 +17,8 @@
  *   mixflow demo [--backend …] [--precision …]
  *   mixflow help [COMMAND]   (also -h, --help)
  * Defaults: --mode mixflow, --remat none, --precision float32, --backend auto, init DIR ".".
- * Flags take `--flag value` or `--flag=value`; `--` ends the flags.
+ * Flags take `--flag value` or `--flag=value`; `--` ends the flags. `--force` runs a setup the
+ * pre-flight memory check (engine/plan/preflight.ts) refuses.
  */
 import type { Mode, Precision, Remat } from '../engine/setup/result.js';
 import { parseRemat, REMAT_SYNTAX } from '../engine/meta/remat.js';
@@ -53,9 +54,11 @@ export interface Options {
   output?: string;
   /** `plan --budget BYTES`: the memory the plan must fit in. */
   budget?: number;
+  /** Run even when the pre-flight memory check says it cannot fit. */
+  force: boolean;
 }
 
-export const DEFAULT_OPTIONS: Readonly<Options> = { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false };
+export const DEFAULT_OPTIONS: Readonly<Options> = { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false, force: false };
 
 export type Command =
   | { command: 'run' | 'estimate' | 'profile'; setup: string; options: Options }
@@ -68,7 +71,7 @@ export type Command =
   | { command: 'export'; setup: string; options: Options }
   | { command: 'help'; topic?: CommandName; options: Options };
 
-type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out' | 'budget' | 'to' | 'output';
+type FlagName = 'mode' | 'remat' | 'precision' | 'backend' | 'json' | 'profile' | 'compare' | 'out' | 'budget' | 'to' | 'output' | 'force';
 
 /** Allowed values of each valued flag (null: any string); boolean flags are absent here. */
 const VALUES: Partial<Record<FlagName, readonly string[] | null>> = {
@@ -87,16 +90,16 @@ const PARSED: Partial<Record<FlagName, { expected: string; parse: (v: string) =>
   remat: { expected: REMAT_SYNTAX, parse: parseRemat },
   budget: { expected: BYTES_SYNTAX, parse: parseBytes },
 };
-const BOOLEAN: readonly FlagName[] = ['json', 'compare'];
+const BOOLEAN: readonly FlagName[] = ['json', 'compare', 'force'];
 const METAVAR: Partial<Record<FlagName, string>> = { profile: 'FILE', out: 'DIR', budget: 'BYTES', output: 'FILE' };
 
-const RUN: FlagName[] = ['mode', 'remat', 'precision', 'backend', 'json', 'profile'];
+const RUN: FlagName[] = ['mode', 'remat', 'precision', 'backend', 'json', 'profile', 'force'];
 const FLAGS: Record<CommandName, readonly FlagName[]> = {
   run: RUN,
   estimate: ['mode', 'remat', 'json'],
   plan: ['budget', 'json'],
   profile: [...RUN, 'compare'],
-  bench: ['mode', 'remat', 'precision', 'backend', 'json', 'compare'],
+  bench: ['mode', 'remat', 'precision', 'backend', 'json', 'compare', 'force'],
   scan: ['json'],
   rewrite: [],
   init: ['out'],
@@ -107,11 +110,11 @@ const FLAGS: Record<CommandName, readonly FlagName[]> = {
 
 /** One usage line per command. */
 export const USAGE: Record<CommandName, string> = {
-  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu] [--json] [--profile FILE]',
+  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu] [--json] [--profile FILE] [--force]',
   estimate: 'mixflow estimate SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--json]',
   plan: 'mixflow plan SETUP --budget BYTES [--json]',
-  profile: 'mixflow profile SETUP [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--profile FILE] [--compare]',
-  bench: 'mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare]',
+  profile: 'mixflow profile SETUP [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--profile FILE] [--compare] [--force]',
+  bench: 'mixflow bench [SETUP…] [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--compare] [--force]',
   scan: 'mixflow scan PATH… [--json]',
   rewrite: 'mixflow rewrite FILE',
   init: 'mixflow init [DIR]',

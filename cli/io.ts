@@ -23,7 +23,9 @@ export function writeFileAtomic(path: string, text: string): void {
 
 /** What a node's scope and origin mean to a user watching the run. */
 export function describeProgress(p: MetaProgress): string {
-  if (p.phase === 'tracing') return 'tracing and transforming';
+  if (p.phase === 'planning') return `planning memory from shapes${p.detail ? ` · ${p.detail}` : ''}`;
+  if (p.phase === 'materialising') return `materialising θ₀ and batches${p.detail ? ` · ${p.detail}` : ''}`;
+  if (p.phase === 'tracing') return `tracing and transforming${p.done > 0 ? ` · ${p.done} ops so far` : ''}`;
   const step = /^step\/(\d+)/.exec(p.scope);
   // Top-level nodes after the forward pass are sums of cotangents between inner steps (many under revolve).
   const where = step ? `inner step ${step[1]}` : p.scope.startsWith('outer') ? 'outer loss' : p.origin === 'primal' ? 'setup' : 'between inner steps';
@@ -31,21 +33,41 @@ export function describeProgress(p: MetaProgress): string {
   return `${Math.floor((100 * p.done) / Math.max(1, p.total))}% · ${where}, ${what}`;
 }
 
-/** Progress on stderr: one rewritten line on a terminal, at most a line a second otherwise (logs, the editor). */
+/**
+ * Progress on stderr: one rewritten line on a terminal; otherwise (logs, the editor) at most a
+ * line a second, and a change of phase inside that second is printed when the second is up
+ * (by a timer, or by the next update when synchronous work holds the event loop).
+ */
 export function progressPrinter(label: string): { update: (p: MetaProgress) => void; done: () => void } {
   const tty = process.stderr.isTTY;
   let last = 0;
+  let lastPhase = '';
+  let pending: MetaProgress | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const print = (p: MetaProgress) => {
+    last = Date.now();
+    lastPhase = p.phase;
+    pending = undefined;
+    const line = `${label}: ${describeProgress(p)}`;
+    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  };
+  const flush = () => {
+    timer = undefined;
+    if (pending) print(pending);
+  };
   return {
     update: (p) => {
-      const now = Date.now();
-      if (!tty && now - last < 1000) return;
-      last = now;
-      const line = `${label}: ${describeProgress(p)}`;
-      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      if (tty || Date.now() - last >= 1000) return print(p);
+      if (p.phase !== lastPhase || pending) {
+        pending = p;
+        timer ??= setTimeout(flush, 1000 - (Date.now() - last)).unref();
+      }
     },
     done: () => {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = undefined;
       if (tty) process.stderr.write('\r\x1b[K');
     },
   };
 }
-

@@ -1,4 +1,5 @@
 import { Cancelled } from '../engine/exec/interpret.js';
+import { MemoryRefusal } from '../engine/plan/preflight.js';
 import { SetupError } from '../engine/setup/validate.js';
 import { parseArgs, usage, UsageError } from './args.js';
 import { demoCommand } from './demoCommand.js';
@@ -11,7 +12,8 @@ import { runCommand } from './runCommand.js';
 
 /**
  * The `mixflow` command line. Exit status: 0 done, 1 failed (or `rewrite` found nothing
- * to rewrite), 2 bad usage or a malformed setup (nothing computed), 130 interrupted.
+ * to rewrite), 2 bad usage, a malformed setup or a run the pre-flight memory check refuses
+ * (nothing computed), 130 interrupted.
  */
 export async function main(argv: string[]): Promise<number> {
   let interrupted = false;
@@ -57,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(usage());
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SetupError) {
+    if (e instanceof UsageError || e instanceof SetupError || e instanceof MemoryRefusal) {
       process.stderr.write(`mixflow: ${e.message}\n`);
       return 2;
     }

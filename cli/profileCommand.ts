@@ -6,9 +6,9 @@ import { ProfileError, parseProfile, runLabel } from '../engine/profile/validate
 import { stringifyJson } from '../engine/setup/result.js';
 import type { Mode } from '../engine/setup/result.js';
 import { UsageError, type Options } from './args.js';
-import { formatBytes, readSetup } from './io.js';
+import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
-import { runSetup } from './runCommand.js';
+import { checkFits, runSetup } from './runCommand.js';
 
 /** `foo.mixflow.json` → `foo.profile.json`, next to the setup. */
 export function defaultProfilePath(setupPath: string): string {
@@ -114,7 +114,16 @@ export async function profileCommand(setupPath: string, options: Options, should
   const modes: Mode[] = options.compare ? ['standard', 'mixflow'] : [options.mode];
   const runs: MetaRun[] = [];
   const runOptions = modes.map((mode): Options => ({ ...options, mode, profile: out }));
-  for (const o of runOptions) runs.push(await runSetup(setup, o, shouldStop, { label: `mixflow profile (${o.mode})`, timeNodes: true }));
+  // Every mode is checked before the first runs, so a comparison that cannot finish never starts.
+  for (const o of runOptions) {
+    const progress = progressPrinter(`mixflow profile (${o.mode})`);
+    try {
+      await checkFits(setup, o, progress.update);
+    } finally {
+      progress.done();
+    }
+  }
+  for (const o of runOptions) runs.push(await runSetup(setup, o, shouldStop, { label: `mixflow profile (${o.mode})`, timeNodes: true, checked: true }));
   const { profile, bytes } = writeProfile(out, setupPath, setup, runs, runOptions);
   if (options.json) {
     process.stdout.write(`${stringifyJson(summaryJson(out, profile))}\n`);

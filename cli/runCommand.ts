@@ -1,21 +1,42 @@
-import { runMeta, type MetaRun } from '../engine/meta/run.js';
-import { materialise } from '../engine/setup/materialise.js';
+import { useBackend } from '../engine/exec/backend.js';
+import { runMeta, type MetaProgress, type MetaRun } from '../engine/meta/run.js';
+import { MemoryRefusal, preflight } from '../engine/plan/preflight.js';
+import { materialise, materialisedBytes } from '../engine/setup/materialise.js';
 import { serialiseResult } from '../engine/setup/result.js';
 import type { Setup } from '../engine/setup/types.js';
 import type { Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
 
-/** Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag; `timeNodes` for profiles. */
+/**
+ * The pre-flight memory check (engine/plan/preflight.ts) of one mode: plans the setup from
+ * shapes and throws `MemoryRefusal` (exit 2) when it cannot fit the backend, unless --force.
+ */
+export async function checkFits(setup: Setup, options: Options, onProgress?: (p: MetaProgress) => void): Promise<void> {
+  if (options.force) return;
+  const backend = options.precision === 'float64' ? 'reference' : await useBackend(options.backend);
+  const planning = (detail: string) => onProgress?.({ phase: 'planning', done: 0, total: 0, detail, scope: '', origin: 'primal' });
+  planning(`${options.mode}, remat ${options.remat}`);
+  const verdict = preflight(setup, { mode: options.mode, remat: options.remat, precision: options.precision, backend }, { onProgress: planning });
+  if (!verdict.fits) throw new MemoryRefusal(verdict.message);
+}
+
+/**
+ * Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag; `timeNodes` for profiles.
+ * The pre-flight check runs first unless the caller already did it (`checked`) or --force.
+ */
 export async function runSetup(
   setup: Setup,
   options: Options,
   shouldStop: () => boolean,
-  { label = 'mixflow', timeNodes = false }: { label?: string; timeNodes?: boolean } = {},
+  { label = 'mixflow', timeNodes = false, checked = false }: { label?: string; timeNodes?: boolean; checked?: boolean } = {},
 ): Promise<MetaRun> {
   const progress = progressPrinter(label);
   try {
-    return await runMeta(setup, materialise(setup), {
+    if (!checked) await checkFits(setup, options, progress.update);
+    progress.update({ phase: 'materialising', done: 0, total: 0, detail: formatBytes(materialisedBytes(setup)), scope: '', origin: 'primal' });
+    const data = materialise(setup);
+    return await runMeta(setup, data, {
       mode: options.mode,
       remat: options.remat,
       precision: options.precision,

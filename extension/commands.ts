@@ -10,6 +10,7 @@ export const CATEGORY = 'MixFlow';
 export const COMMANDS = {
   profileSetup: 'mixflow.profileSetup',
   openProfile: 'mixflow.openProfile',
+  estimateSetup: 'mixflow.estimateSetup',
   scanWorkspace: 'mixflow.scanWorkspace',
   rewriteFile: 'mixflow.rewriteFile',
   applyRewrite: 'mixflow.applyRewrite',

@@ -4,46 +4,71 @@ import { estimateMeta, runMeta, type MetaRun } from '../meta/run.js';
 import { maxRelativeDifference } from '../meta/compare.js';
 import type { Mode, Remat } from '../meta/problem.js';
 import { peakBreakdown } from '../profile/breakdown.js';
-import type { BackendChoice } from '../exec/backend.js';
+import type { BackendChoice, BackendName } from '../exec/backend.js';
+import { memoryLimit, WASM_HEAP_BYTES } from '../plan/limits.js';
 
-/** The wasm backend's heap stops at 4 GiB; leave room for the runtime's own allocations. */
-export const WASM_HEAP_BYTES = 4 * 2 ** 30;
-const HEAP_HEADROOM = 0.85;
+export { WASM_HEAP_BYTES };
 
 export interface ModeRow {
   readonly label: string;
   readonly mode: Mode | 'nested tf.grad';
   readonly remat: Remat;
-  /** Absent when the row could not fit: then `needsBytes` comes from the static plan. */
-  readonly run?: { peakBytes: number; activePeakBytes: number; timeMs: number; backend: string };
+  /**
+   * Absent when the row could not fit: then `needsBytes` comes from the static plan. `timeMs`
+   * is the median of `timesMs`, one per repetition (modes interleaved, see `benchModes`).
+   */
+  readonly run?: { peakBytes: number; activePeakBytes: number; timeMs: number; backend: string; timesMs?: readonly number[] };
   readonly needsBytes?: number;
   readonly maxRelDiff?: number;
   /** Bytes by category at the peak (from the engine's profile of the run or plan). */
   readonly peakByCategory?: Record<string, number>;
 }
 
+/** Whether the static plan fits what the backend holds (engine/plan/limits.ts). */
 function fits(bytes: number, backend: string): boolean {
-  return backend !== 'wasm' || bytes < WASM_HEAP_BYTES * HEAP_HEADROOM;
+  return bytes <= memoryLimit(backend as BackendName).bytes;
 }
 
-/** Runs the setup in one mode, unless the static plan says it cannot fit the heap. */
-export async function benchMode(setup: Setup, mode: Mode, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean): Promise<{ row: ModeRow; run?: MetaRun }> {
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the setup in one mode, unless the static plan says it cannot fit the heap (or `force`). */
+export async function benchMode(setup: Setup, mode: Mode, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean, force = false): Promise<{ row: ModeRow; run?: MetaRun }> {
   const plan = estimateMeta(setup, { mode, remat });
   const peakByCategory = peakBreakdown(plan.traced.graph, plan.sched, plan.memory).byCategory;
-  if (!fits(plan.memory.peakBytes, resolved)) {
+  if (!force && !fits(plan.memory.peakBytes, resolved)) {
     return { row: { label: mode, mode, remat, needsBytes: plan.memory.peakBytes, peakByCategory } };
   }
   const run = await runMeta(setup, materialise(setup), { mode, remat, precision: 'float32', backend, shouldStop });
   const { peakBytes, activePeakBytes, timeMs } = run;
-  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend }, peakByCategory }, run };
+  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs] }, peakByCategory }, run };
 }
 
-/** Standard and MixFlow on one setup, and how far apart their meta-gradients are. */
-export async function benchModes(setup: Setup, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean): Promise<ModeRow[]> {
-  const std = await benchMode(setup, 'standard', remat, backend, resolved, shouldStop);
-  const mix = await benchMode(setup, 'mixflow', remat, backend, resolved, shouldStop);
-  const diff = std.run && mix.run ? maxRelativeDifference(std.run.metaGrads, mix.run.metaGrads) : undefined;
-  return [std.row, { ...mix.row, maxRelDiff: diff }];
+/**
+ * Standard and MixFlow on one setup, `runs` times each, interleaved (standard, MixFlow,
+ * standard, MixFlow, …) so that a shared machine's load falls on both alike; each row's time is
+ * the median, `timesMs` keeps every run for the spread. Also how far apart the meta-gradients are.
+ */
+export async function benchModes(setup: Setup, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean, { runs = 3, force = false } = {}): Promise<ModeRow[]> {
+  const times: Record<Mode, number[]> = { standard: [], mixflow: [] };
+  let std: Awaited<ReturnType<typeof benchMode>> | undefined;
+  let mix: typeof std;
+  for (let k = 0; k < runs; k++) {
+    const s = await benchMode(setup, 'standard', remat, backend, resolved, shouldStop, force);
+    const m = await benchMode(setup, 'mixflow', remat, backend, resolved, shouldStop, force);
+    std ??= s;
+    mix ??= m;
+    if (s.run) times.standard.push(s.run.timeMs);
+    if (m.run) times.mixflow.push(m.run.timeMs);
+    if (!s.run && !m.run) break;
+  }
+  const withTimes = (r: ModeRow, ts: number[]): ModeRow => (r.run ? { ...r, run: { ...r.run, timeMs: median(ts), timesMs: ts } } : r);
+  const diff = std!.run && mix!.run ? maxRelativeDifference(std!.run.metaGrads, mix!.run.metaGrads) : undefined;
+  return [withTimes(std!.row, times.standard), { ...withTimes(mix!.row, times.mixflow), maxRelDiff: diff }];
 }
 
 export interface SweepRow {

@@ -27,9 +27,16 @@ export interface MetaRunOptions extends MetaOptions {
 }
 
 export interface MetaProgress {
-  readonly phase: 'tracing' | 'running';
+  /**
+   * `planning`: the pre-flight memory plan (engine/plan/preflight.ts); `materialising`: θ₀
+   * and the batches; `tracing`: tracing and transforming the graph (`done` ops so far,
+   * `total` 0); `running`: executing it (`done` of `total` ops).
+   */
+  readonly phase: 'planning' | 'materialising' | 'tracing' | 'running';
   readonly done: number;
   readonly total: number;
+  /** What is happening, for the phases before running (e.g. `tracing 2 layers`). */
+  readonly detail?: string;
   /** Scope of the node being run, e.g. `step/2/grad/block/1`. */
   readonly scope: string;
   readonly origin: Origin;
@@ -94,8 +101,9 @@ function progressReporter(opts: MetaRunOptions): ((e: StepEvent) => void) | unde
 export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOptions): Promise<MetaRun> {
   const backend = opts.precision === 'float64' ? 'reference' : await useBackend(opts.backend);
   const t0 = performance.now();
-  opts.onProgress?.({ phase: 'tracing', done: 0, total: 1, scope: '', origin: 'primal' });
-  const traced = traceMeta(setup, opts);
+  const report = opts.onProgress;
+  report?.({ phase: 'tracing', done: 0, total: 0, scope: '', origin: 'primal' });
+  const traced = traceMeta(setup, { mode: opts.mode, remat: opts.remat }, report && ((done) => report({ phase: 'tracing', done, total: 0, scope: '', origin: 'primal' })));
   const sched = schedule(traced.graph);
   const traceMs = performance.now() - t0;
   const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };

@@ -49,7 +49,7 @@ export function metaInputAvals(setup: Setup): [NamedAval[], Record<string, Named
 type Batch = { x: NamedAval; y: NamedAval };
 
 /** Traces the whole meta-gradient computation of a setup (outputs: V, then one tree per `wrt`). */
-export function traceMeta(setup: Setup, opts: MetaOptions): E.Traced {
+export function traceMeta(setup: Setup, opts: MetaOptions, onGrow?: (nodes: number) => void): E.Traced {
   const problem = problemOf(setup);
   return E.traceGraph(
     (theta0, eta, inner, outer) => {
@@ -57,5 +57,6 @@ export function traceMeta(setup: Setup, opts: MetaOptions): E.Traced {
       return [value, ...grads];
     },
     metaInputAvals(setup),
+    onGrow,
   );
 }

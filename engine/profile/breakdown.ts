@@ -1,5 +1,5 @@
 import { avalBytes } from '../core/aval.js';
-import type { MemoryProfile } from '../exec/memory.js';
+import { liveAt, type MemoryProfile } from '../exec/memory.js';
 import type { Schedule } from '../exec/schedule.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { blockGroup, CATEGORIES, stepGroup, type ProfileCategory as Category } from './format.js';
@@ -37,18 +37,23 @@ function categorise(node: GraphNode | undefined, inputName: string, laterConsume
 
 /** Attributes every value live at the peak to a category and a scope; each breakdown sums to the peak. */
 export function peakBreakdown(graph: Graph, sched: Schedule, memory: MemoryProfile): PeakBreakdown {
+  return breakdownAt(graph, sched, memory.peakStep, memory.liveAtPeak);
+}
+
+/** The same attribution for the values live while step `step` runs (-1: before any step). */
+export function breakdownAt(graph: Graph, sched: Schedule, step: number, liveIds: readonly number[] = liveAt(sched, step)): PeakBreakdown {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const names = new Map(graph.inputs.map((i) => [i.id, i.name]));
   const consumers = new Map<number, GraphNode[]>();
-  sched.order.forEach((n, step) => {
+  sched.order.forEach((n, later) => {
     for (const id of n.inputs) {
-      if (step > memory.peakStep) (consumers.get(id) ?? consumers.set(id, []).get(id)!).push(n);
+      if (later > step) (consumers.get(id) ?? consumers.set(id, []).get(id)!).push(n);
     }
   });
   const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   const byScope: Record<string, number> = {};
   const byBlock: Record<string, number> = {};
-  const live = memory.liveAtPeak.map((id): LiveValue => {
+  const live = liveIds.map((id): LiveValue => {
     const node = byId.get(id);
     const bytes = avalBytes(sched.avalOf.get(id)!);
     const category = categorise(node, names.get(id) ?? '', consumers.get(id) ?? []);

@@ -147,3 +147,27 @@ export function metaShapes(setup: Setup): Partial<Record<MetaName, number[] | nu
   }
   return out;
 }
+
+/** Elements of one batch's x and y. */
+function batchElements(model: ModelSpec, loss: LossKind, batch: number): number {
+  if (model.kind === 'transformer') return 2 * batch * model.seq;
+  const d0 = exampleShape(model).reduce((a, d) => a * d, 1);
+  const dL = predictionWidth(model);
+  return batch * d0 + (loss === 'mse' ? batch * dL : batch);
+}
+
+/**
+ * Host bytes `materialise` would allocate (float64 storage): θ₀, every batch and η, from the
+ * shapes alone, so a pre-flight check can refuse a 600 GiB θ₀ before allocating any of it.
+ */
+export function materialisedBytes(setup: Setup): number {
+  const params = paramSpecs(setup.model).reduce((n, p) => n + p.shape.reduce((a, d) => a * d, 1), 0);
+  const { inner: i, outer: o } = setup;
+  const innerElements = i.kind === 'explicit'
+    ? i.batches.reduce((n, b) => n + b.x.data.length + b.y.data.length, 0)
+    : i.steps * batchElements(setup.model, setup.loss, i.batch);
+  const outerElements = o.kind === 'explicit' ? o.batch.x.data.length + o.batch.y.data.length : batchElements(setup.model, setup.loss, o.batch);
+  const lr = setup.eta.log_lr;
+  const eta = (Array.isArray(lr) ? lr.length : 1) + 1 + exampleLogitsShape(setup).reduce((a, d) => a * d, 1);
+  return 8 * (params + innerElements + outerElements + eta);
+}

@@ -2,7 +2,7 @@ import type { Aval } from '../core/aval.js';
 import type { Graph, GraphInput, GraphNode, Params } from '../ir/graph.js';
 import type { Primitive } from '../primitives/types.js';
 import { currentOrigin, currentScope } from './context.js';
-import { Tensor, Trace, type CustomVjpRule, type TensorFn } from './tensor.js';
+import { Tensor, Trace, type CustomVjpRule, type MainTrace, type TensorFn } from './tensor.js';
 
 /** A value of the graph being built: just its id and abstract value. */
 export class BuildTensor extends Tensor {
@@ -16,6 +16,11 @@ export class BuildTrace extends Trace {
   readonly inputs: GraphInput[] = [];
   readonly nodes: GraphNode[] = [];
   private nextId = 0;
+
+  /** `onGrow(nodes)` is called every 16 384 nodes (progress during long traces). */
+  constructor(main: MainTrace, private readonly onGrow?: (nodes: number) => void) {
+    super(main);
+  }
 
   addInput(aval: Aval, name: string): BuildTensor {
     const id = this.nextId++;
@@ -38,6 +43,7 @@ export class BuildTrace extends Trace {
     const id = this.nextId++;
     const ids = inputs.map((x) => (x as BuildTensor).id);
     this.nodes.push({ id, op: prim.name, inputs: ids, params, aval, scope: currentScope(), origin: currentOrigin() });
+    if (this.onGrow && (this.nodes.length & 0x3fff) === 0) this.onGrow(this.nodes.length);
     return new BuildTensor(this, id, aval);
   }
 

@@ -28,11 +28,12 @@ function leafPaths(tree: unknown, prefix: string, out: string[]): void {
 /**
  * Traces `fn` on abstract inputs (trees of avals, one per argument) into one flat graph.
  * Every transformation used inside `fn` is applied during tracing, so the graph holds only
- * primitives: what the executors run and the planner measures.
+ * primitives: what the executors run and the planner measures. `onGrow(nodes)` reports
+ * progress during long traces (every 16 384 nodes).
  */
-export function traceGraph(fn: (...args: any[]) => Tree, inputs: readonly Tree<NamedAval>[]): Traced {
+export function traceGraph(fn: (...args: any[]) => Tree, inputs: readonly Tree<NamedAval>[], onGrow?: (nodes: number) => void): Traced {
   return withBottom(
-    (main) => new BuildTrace(main),
+    (main) => new BuildTrace(main, onGrow),
     (main) => {
       const builder = main.trace as BuildTrace;
       const names: string[] = [];

@@ -126,3 +126,45 @@ export function runProfileCli(r: ProfileRunRequest, hooks: ProfileRunHooks = {})
     });
   });
 }
+
+/** The first line of the CLI's pre-flight refusal (engine/plan/preflight.ts), after `mixflow: `. */
+const REFUSAL = 'refused before allocating anything:';
+
+/**
+ * The pre-flight memory check's refusal in the CLI's stderr (exit 2): its first line without the
+ * `mixflow: ` prefix, and the indented lines that follow it (other remat policies, sizes that fit).
+ */
+export function parseRefusal(stderrLines: readonly string[]): { readonly summary: string; readonly details: readonly string[] } | undefined {
+  const at = stderrLines.findIndex((l) => l.startsWith(`mixflow: ${REFUSAL}`));
+  if (at < 0) return undefined;
+  const details: string[] = [];
+  for (const l of stderrLines.slice(at + 1)) {
+    if (!l.startsWith('  ')) break;
+    details.push(l.trim());
+  }
+  return { summary: stderrLines[at]!.slice('mixflow: '.length), details };
+}
+
+/** `mixflow estimate SETUP --mode M --remat R` for each mode, in a child process: the text it printed, or why it failed. */
+export function estimateCli(r: Pick<ProfileRunRequest, 'node' | 'cli' | 'setup' | 'remat' | 'cwd'>, mode: 'standard' | 'mixflow', signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(r.node, [r.cli, 'estimate', r.setup, '--mode', mode, '--remat', r.remat], {
+      cwd: r.cwd,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    const onAbort = () => killTree(child);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,8 +1,11 @@
 /**
  * MixFlow: Profile Setup runs `mixflow profile SETUP --compare` (the extension's own
  * dist/cli.js) in a child process with progress and cancellation, then opens the profile
- * panel. Running a setup is refused in untrusted workspaces. MixFlow: Open Profile shows an
- * existing `mixflow-profile/1` file; the panel's serializer restores it after a restart.
+ * panel. Running a setup is refused in untrusted workspaces. When the CLI's pre-flight memory
+ * check refuses the setup (exit 2), the message says why, with an Open Estimate button that
+ * runs MixFlow: Estimate Setup Memory (`mixflow estimate` for both modes, opened as text).
+ * MixFlow: Open Profile shows an existing `mixflow-profile/1` file; the panel's serializer
+ * restores it after a restart.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -12,10 +15,13 @@ import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
 import { parseProfile } from '../../engine/profile/validate.js';
 import { parseWebviewState } from '../../webview/protocol.js';
-import { profileArgs, runProfileCli } from './cliProcess.js';
+import { estimateCli, parseRefusal, profileArgs, runProfileCli, type ProfileRunRequest } from './cliProcess.js';
 import { backendBudget, pickRemat, runPlan } from './fitBudget.js';
 import { formatBytes } from '../../engine/core/text.js';
 import { parseBytes } from '../../engine/core/bytes.js';
+
+/** The button on a pre-flight refusal that opens the static plan instead. */
+export const OPEN_ESTIMATE = 'Open Estimate';
 
 const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
 
@@ -60,16 +66,20 @@ export class Profiler implements PanelHost {
     else void this.profile(vscode.Uri.file(setup));
   }
 
-  async profile(arg?: unknown): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      if (await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust')) await vscode.commands.executeCommand('workbench.trust.manage');
-      return;
-    }
+  /** Whether the workspace is trusted; says why not (and offers to manage trust) otherwise. */
+  private async trusted(): Promise<boolean> {
+    if (vscode.workspace.isTrusted) return true;
+    if (await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust')) await vscode.commands.executeCommand('workbench.trust.manage');
+    return false;
+  }
+
+  /** The setup to run and how (from the settings), after saving it if it has unsaved edits. */
+  private async request(arg: unknown): Promise<{ name: string; request: ProfileRunRequest } | undefined> {
     const setup = await pickSetup(arg);
-    if (!setup) return;
+    if (!setup) return undefined;
     if (setup.scheme !== 'file') {
       void vscode.window.showWarningMessage('MixFlow: only setups on disk can be profiled.');
-      return;
+      return undefined;
     }
     await vscode.workspace.textDocuments.find((d) => d.uri.toString() === setup.toString() && d.isDirty)?.save();
     const config = vscode.workspace.getConfiguration();
@@ -89,6 +99,18 @@ export class Profiler implements PanelHost {
       backend,
       cwd: dirname(setup.fsPath),
     };
+    return { name, request };
+  }
+
+  /**
+   * MixFlow: Profile Setup. Resolves to what happened (for callers and tests): `refused` holds
+   * the pre-flight check's message when the setup cannot fit (shown with an Open Estimate button).
+   */
+  async profile(arg?: unknown): Promise<{ readonly refused?: string } | undefined> {
+    if (!(await this.trusted())) return undefined;
+    const picked = await this.request(arg);
+    if (!picked) return undefined;
+    const { name, request } = picked;
     const log = output();
     log.appendLine(`mixflow ${profileArgs(request).join(' ')}  (${request.cli})`);
     const result = await vscode.window.withProgress(
@@ -110,15 +132,61 @@ export class Profiler implements PanelHost {
     );
     if (result.cancelled) {
       void vscode.window.showInformationMessage(`MixFlow: profiling ${name} cancelled; nothing was written.`);
-      return;
+      return {};
+    }
+    const refusal = result.code === 2 ? parseRefusal(result.stderrTail) : undefined;
+    if (refusal) {
+      const message = `MixFlow: profiling ${name} ${refusal.summary}${refusal.details.length ? ` ${refusal.details.filter((d) => !d.startsWith('`mixflow estimate')).join(' ')}` : ''}`;
+      void this.refused(message, name, request);
+      return { refused: message };
     }
     if (result.code !== 0) {
       const why = result.stderrTail.filter((l) => l.startsWith('mixflow:')).pop() ?? `exit status ${result.code}`;
       await showErrorWithOutput(`MixFlow: profiling ${name} failed: ${why}`);
-      return;
+      return {};
     }
     log.appendLine(result.stdout.trimEnd());
     this.open(request.out, `MixFlow profile: ${name}`);
+    return {};
+  }
+
+  /**
+   * The pre-flight check refused the run (it cannot fit the backend's memory): says so with the
+   * planned peak and what would fit, and offers the static plan of both modes instead.
+   */
+  private async refused(message: string, name: string, request: ProfileRunRequest): Promise<void> {
+    const pick = await vscode.window.showErrorMessage(message, OPEN_ESTIMATE, 'Show Output');
+    if (pick === 'Show Output') output().show(true);
+    if (pick === OPEN_ESTIMATE) await this.openEstimate(name, request);
+  }
+
+  /** MixFlow: Estimate Setup Memory: the static plan of both modes, opened in an editor; resolves to its text. */
+  async estimate(arg?: unknown): Promise<string | undefined> {
+    if (!(await this.trusted())) return undefined;
+    const picked = await this.request(arg);
+    return picked && this.openEstimate(picked.name, picked.request);
+  }
+
+  /** Runs `mixflow estimate` for both modes (remat from the settings) and opens what it printed in an editor. */
+  async openEstimate(name: string, request: ProfileRunRequest): Promise<string | undefined> {
+    const text = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MixFlow: estimating ${name} (static plan, remat ${request.remat})`, cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        const parts: string[] = [];
+        for (const mode of ['standard', 'mixflow'] as const) {
+          const r = await estimateCli(request, mode, abort.signal);
+          if (abort.signal.aborted) return undefined;
+          parts.push(r.code === 0 ? r.stdout.trimEnd() : `${mode}: mixflow estimate failed (exit ${r.code}): ${r.stderr.trim()}`);
+        }
+        return `MixFlow static memory plan of ${request.setup} (from shapes; nothing allocated)\n\n${parts.join('\n\n')}\n`;
+      },
+    );
+    if (text === undefined) return undefined;
+    const doc = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return text;
   }
 
   /** The settings' remat, or "fit to budget": the cheapest policy `mixflow plan` finds fitting. */
@@ -209,6 +277,7 @@ export function register(context: vscode.ExtensionContext): void {
     profiler,
     vscode.commands.registerCommand(COMMANDS.profileSetup, (arg?: unknown) => profiler.profile(arg)),
     vscode.commands.registerCommand(COMMANDS.openProfile, (arg?: unknown) => profiler.openCommand(arg)),
+    vscode.commands.registerCommand(COMMANDS.estimateSetup, (arg?: unknown) => profiler.estimate(arg)),
     vscode.window.registerWebviewPanelSerializer(PROFILE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => profiler.revive(panel, state),
     }),

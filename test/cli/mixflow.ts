@@ -11,11 +11,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real `mixflow` command line in a child process. */
-export function mixflow(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+function run(env: NodeJS.ProcessEnv, args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs the real `mixflow` command line in a child process (`mixflow.withEnv(vars)(…)` adds environment variables). */
+export function mixflow(...args: string[]): CliResult {
+  return run({}, args);
+}
+mixflow.withEnv = (env: NodeJS.ProcessEnv) => (...args: string[]): CliResult => run(env, args);
 
 /** Writes a JSON value (or raw text) to a fresh temporary file and returns its path. */
 export function tempFile(content: unknown, name = 'setup.mixflow.json'): string {

@@ -1,7 +1,8 @@
 /**
  * The folder the editor tests open in code-server: copies of two small Python files, one copy
- * for each check that edits or toggles something, so no check sees another's edits.
- * `host_scan_closed.py` is never opened: only Scan Workspace gives it diagnostics.
+ * for each check that edits or toggles something, so no check sees another's edits, and a
+ * setup too large to run. `host_scan_closed.py` is never opened: only Scan Workspace gives it
+ * diagnostics.
  */
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,8 @@ export const FILES = {
   /** A small generated 4-conv-style CNN for "New Setup from Model…". */
   onnxModel: 'net.onnx',
   onnxSetup: 'net.mixflow.json',
+  /** A setup far too large for any backend (200 layers, d 8192): the pre-flight check refuses it. */
+  absurdSetup: 'absurd.mixflow.json',
 } as const;
 
 /** What the live-diagnostics check types over the HVP line (the finding's line): no double backward left. */
@@ -44,9 +47,23 @@ export function onnxModelBytes(): Uint8Array {
   return mamlCnnOnnx({ channels: 3, side: 8, classes: 4, blocks: 2, seed: 7 });
 }
 
+/** The absurd setup's text. */
+export const ABSURD_SETUP = JSON.stringify({
+  format: 'mixflow-setup/1',
+  model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 200, seq: 2048, d_ff: 32768 },
+  loss: 'xent',
+  theta0: { init: 'glorot', seed: 0 },
+  optimizer: { kind: 'adam' },
+  inner: { synthetic: { seed: 1, batch: 1 }, steps: 1 },
+  outer: { synthetic: { seed: 2, batch: 1 } },
+  eta: {},
+  wrt: ['example_logits'],
+});
+
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
   for (const name of PYTHON_FILES) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
   writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
+  writeFileSync(join(dir, FILES.absurdSetup), ABSURD_SETUP);
   return dir;
 }

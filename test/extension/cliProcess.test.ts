@@ -1,10 +1,10 @@
 /** The profile runner's child process, for real: progress from stderr, the profile it writes, cancellation killing the process tree. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeArgs, parseProgressLine, profileArgs, runProfileCli, type ProfileProgress, type ProfileRunRequest } from '../../extension/features/cliProcess.js';
+import { estimateCli, nodeArgs, parseProgressLine, parseRefusal, profileArgs, runProfileCli, type ProfileProgress, type ProfileRunRequest } from '../../extension/features/cliProcess.js';
 import { parseProfile } from '../../engine/profile/validate.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -64,4 +64,29 @@ test('cancelling kills the process tree promptly and nothing is written', { skip
   assert.ok(pid > 0);
   assert.throws(() => process.kill(-pid, 0), /ESRCH/, 'no process of the group is left');
   assert.deepEqual(readdirSync(join(r.out, '..')), [], 'no profile, no temporary file');
+});
+
+test('a setup that cannot fit is refused before running (exit 2): the refusal parses, progress showed planning, Open Estimate\'s plan runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixflow-runner-'));
+  const setup = join(dir, 'absurd.mixflow.json');
+  writeFileSync(setup, JSON.stringify({
+    format: 'mixflow-setup/1',
+    model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 300, seq: 2048, d_ff: 32768 },
+    loss: 'xent', theta0: { init: 'glorot', seed: 0 }, optimizer: { kind: 'adam' },
+    inner: { synthetic: { seed: 1, batch: 1 }, steps: 2 }, outer: { synthetic: { seed: 2, batch: 1 } }, eta: {}, wrt: ['example_logits'],
+  }));
+  const r = { ...request('engine/setup/examples/mlp-hyper.mixflow.json'), setup, backend: 'wasm' };
+  const progress: ProfileProgress[] = [];
+  const result = await runProfileCli(r, { onProgress: (p) => progress.push(p) });
+  assert.equal(result.code, 2, result.stderrTail.join('\n'));
+  assert.ok(progress.length > 0 && /^standard: planning memory from shapes/.test(progress[0]!.message), JSON.stringify(progress));
+  const refusal = parseRefusal(result.stderrTail);
+  assert.ok(refusal, result.stderrTail.join('\n'));
+  assert.match(refusal.summary, /^refused before allocating anything: the standard meta-gradient with remat block is planned to peak at [\d.]+ TiB, more than the wasm backend's 4\.00 GiB heap/);
+  assert.ok(refusal.details.some((d) => d.startsWith('No remat policy helps')), refusal.details.join('\n'));
+  assert.equal(existsSync(r.out), false);
+  assert.equal(parseRefusal(['mixflow: setup file "x" does not exist']), undefined);
+  const plan = await estimateCli(r, 'mixflow');
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /planned +extrapolated to 300 layers from exact plans at 2, 3, 4/);
 });

@@ -17,3 +17,18 @@ test('benchEstimateAtScale: both modes, static peaks, their ratio', async () => 
   assert.equal(r.ratio, r.rows[0]!.peakBytes / r.rows[1]!.peakBytes);
   assert.ok(r.text.includes(`${r.ratio.toFixed(2)}×`), r.text);
 });
+
+test('benchModes: both modes run 3 times (interleaved), time is the median, every run kept for the spread', async () => {
+  const { benchModes, median } = await import('../../engine/bench/metaBench.js');
+  assert.equal(median([5, 1, 3]), 3);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  const setup = loadSetup('engine/setup/examples/mlp-hyper.mixflow.json');
+  const rows = await benchModes(setup, 'block', 'cpu', 'cpu', () => false, { runs: 3 });
+  assert.deepEqual(rows.map((r) => r.mode), ['standard', 'mixflow']);
+  for (const r of rows) {
+    assert.equal(r.run!.timesMs!.length, 3, r.label);
+    assert.equal(r.run!.timeMs, median(r.run!.timesMs!));
+    assert.equal(r.run!.peakBytes, estimateMeta(setup, { mode: r.mode as 'standard' | 'mixflow', remat: 'block' }).memory.peakBytes);
+  }
+  assert.ok(rows[1]!.maxRelDiff! < 1e-4);
+});

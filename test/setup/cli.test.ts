@@ -20,12 +20,12 @@ describe('mixflow argv', () => {
   test('run: defaults mixflow, none, float32, auto', () => {
     const c = parseArgs(['run', 'a.mixflow.json']);
     assert.deepEqual(c, { command: 'run', setup: 'a.mixflow.json', options: { ...DEFAULT_OPTIONS } });
-    assert.deepEqual(DEFAULT_OPTIONS, { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false });
+    assert.deepEqual(DEFAULT_OPTIONS, { mode: 'mixflow', remat: 'none', precision: 'float32', backend: 'auto', json: false, compare: false, force: false });
   });
 
   test('run with every flag, both spellings', () => {
     const c = parseArgs(['run', '--mode', 'standard', 's.json', '--remat=step+block', '--precision', 'float64', '--backend=wasm', '--json', '--profile', 'p.json']);
-    assert.deepEqual(c, { command: 'run', setup: 's.json', options: { mode: 'standard', remat: 'step+block', precision: 'float64', backend: 'wasm', json: true, profile: 'p.json', compare: false } });
+    assert.deepEqual(c, { command: 'run', setup: 's.json', options: { mode: 'standard', remat: 'step+block', precision: 'float64', backend: 'wasm', json: true, profile: 'p.json', compare: false, force: false } });
   });
 
   test('estimate, profile, bench, scan, rewrite, demo, help', () => {

@@ -57,6 +57,11 @@ export interface HostReport {
   /** After MixFlow: New Setup from Model… on the .onnx file: the setup written next to it (null: none) and the active editor's file. */
   readonly newSetupText: string | null;
   readonly activeAfterNewSetup: string | undefined;
+  /** MixFlow: Profile Setup on the absurd setup: the refusal it showed (with Open Estimate), or what it resolved to. */
+  readonly profileRefusal: string | null;
+  /** MixFlow: Estimate Setup Memory (what Open Estimate runs) on it: the text it opened, and the active editor's text after. */
+  readonly estimateText: string | null;
+  readonly activeTextAfterEstimate: string | null;
 }
 
 export const REPORT_NAME = 'host-report.json';

@@ -202,6 +202,21 @@ export async function run(): Promise<void> {
     }
   }, (t) => t !== null);
   const activeAfterNewSetup = vscode.window.activeTextEditor?.document.uri.path.split('/').pop();
+  // A setup that cannot fit: profiling is refused before it runs; its estimate opens instead.
+  let profileRefusal: string | null;
+  try {
+    const outcome = await vscode.commands.executeCommand<{ refused?: string } | undefined>(COMMANDS.profileSetup, fileUri(FILES.absurdSetup));
+    profileRefusal = outcome?.refused ?? `resolved to ${JSON.stringify(outcome)}`;
+  } catch (e) {
+    profileRefusal = `threw ${(e as Error).message}`;
+  }
+  let estimateText: string | null = null;
+  try {
+    estimateText = (await vscode.commands.executeCommand<string | undefined>(COMMANDS.estimateSetup, fileUri(FILES.absurdSetup))) ?? null;
+  } catch (e) {
+    estimateText = `threw ${(e as Error).message}`;
+  }
+  const activeTextAfterEstimate = vscode.window.activeTextEditor?.document.getText() ?? null;
 
   const report: HostReport = {
     contributed: extension.packageJSON.contributes.commands,
@@ -220,6 +235,9 @@ export async function run(): Promise<void> {
     quickFixLinesWhenOff,
     newSetupText,
     activeAfterNewSetup,
+    profileRefusal,
+    estimateText,
+    activeTextAfterEstimate,
   };
   writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
 }
