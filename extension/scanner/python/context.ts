@@ -2,7 +2,7 @@
  * Everything a Python pattern needs about one file: the tree, name resolution,
  * the table of named functions, and a factory for findings.
  */
-import type { Blocker, Finding, PatternId, TextEdit } from '../findings.js';
+import type { Blocker, BlockerId, Finding, PatternId, TextEdit } from '../findings.js';
 import { TEXTS } from '../explanations.js';
 import { all, assignedValue, child, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
 import { Names } from './names.js';
@@ -63,17 +63,19 @@ export class PyContext {
     return found;
   }
 
-  /** `whyNot` explains a site that has no blockers but still cannot be rewritten. */
-  finding(node: SyntaxNode, pattern: PatternId, blockers: Blocker[], edits: TextEdit[], whyNot = ''): Finding {
+  /**
+   * `whyNot` explains a site that has no blockers in its code but still cannot be rewritten:
+   * it becomes a blocker of its own (id `whyNotId`) at the site, so `blockers` is never empty
+   * when `rewritable` is false.
+   */
+  finding(node: SyntaxNode, pattern: PatternId, blockers: Blocker[], edits: TextEdit[], whyNot = '', whyNotId: BlockerId = 'unsupported-site'): Finding {
     const start = this.doc.lines.position(node.from);
     const end = this.doc.lines.position(node.to);
     const text = TEXTS[pattern];
-    let explanation = text.explanation;
-    if (blockers.length > 0) {
-      explanation += ' Not rewritten because: ' + blockers.map((b) => `${b.message} (line ${b.line})`).join('; ') + '.';
-    } else if (edits.length === 0 && whyNot) {
-      explanation += ` Not rewritten: ${whyNot}.`;
+    if (blockers.length === 0 && edits.length === 0) {
+      blockers = [{ id: whyNotId, message: whyNot || text.whyNot || 'this shape is not one the rewriter can prove equivalent', line: start.line, column: start.column }];
     }
+    const explanation = `${text.explanation} Not rewritten because: ${blockers.map((b) => `${b.message} (line ${b.line})`).join('; ')}.`;
     return {
       file: this.doc.path,
       line: start.line,
@@ -82,7 +84,7 @@ export class PyContext {
       endColumn: end.column,
       pattern,
       message: text.message,
-      explanation,
+      explanation: blockers.length > 0 ? explanation : text.explanation,
       rewritable: blockers.length === 0 && edits.length > 0,
       blockers,
       edits: blockers.length === 0 ? edits : [],

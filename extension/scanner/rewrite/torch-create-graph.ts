@@ -5,9 +5,10 @@
  * named function on plain arguments, so the gradient can be re-expressed as a
  * function of the differentiated inputs.
  */
-import type { TextEdit } from '../findings.js';
+import type { BlockerId, TextEdit } from '../findings.js';
 import type { PyContext } from '../python/context.js';
-import { assignedValue, callArgs, children, countName, isPure, keyword, positional, targetNames, type SyntaxNode } from '../python/parse.js';
+import { assignedValue, callArgs, children, countName, isPure, keyword, positional, sameNode, targetNames, type SyntaxNode } from '../python/parse.js';
+import { isLive, lineSpan, liftLoss, statementOf, wrtArgs, type LiftedLoss, type WrtArg } from './lift-loss.js';
 import type { Origin } from '../python/patterns/torch-create-graph.js';
 import { dotPartner } from '../python/dot-forms.js';
 import { ensureImport, insertHelper } from './python-insert.js';
@@ -99,21 +100,78 @@ function dropCreateGraph(ctx: PyContext, origin: Origin, diff: SyntaxNode): Text
   return [ctx.edit(comma.from, flag.to, '')];
 }
 
-export interface InnerGradRewrite { edits: TextEdit[]; lossFn: SyntaxNode | null; whyNot: string }
+export interface InnerGradRewrite {
+  edits: TextEdit[];
+  /** Where the inner loss runs (its statements or function), searched for blockers. */
+  lossRoots: SyntaxNode[];
+  whyNot: string;
+  whyNotId?: BlockerId;
+  /** "Extract inner loss into a function": the refactor alone (no change to the maths). */
+  extract?: TextEdit[];
+}
+
+const ALLOWED_KEYWORDS = ['create_graph', 'retain_graph', 'allow_unused'];
 
 export function rewriteInnerGrad(ctx: PyContext, origin: Origin): InnerGradRewrite {
-  const extra = callArgs(ctx.doc, origin.call).filter((a) => (a.name === null ? false : !['create_graph', 'retain_graph'].includes(a.name)));
+  const extra = callArgs(ctx.doc, origin.call).filter((a) => (a.name === null ? false : !ALLOWED_KEYWORDS.includes(a.name)));
   const positionals = callArgs(ctx.doc, origin.call).filter((a) => a.name === null);
-  if (extra.length > 0 || positionals.length !== 2) {
-    return { edits: [], lossFn: null, whyNot: 'the inner grad call passes arguments other than outputs, inputs, create_graph and retain_graph' };
+  if (extra.length > 0 || positionals.length !== 2 || positionals.some((a) => a.star)) {
+    return { edits: [], lossRoots: [], whyNot: `the inner grad call passes ${extra.map((a) => a.name).join(', ') || 'arguments'} besides outputs, inputs, create_graph, retain_graph and allow_unused` };
   }
   const loss = lossCall(ctx, origin);
-  const nums = loss && argnums(ctx, origin, loss);
-  if (!loss || !nums) {
-    return { edits: [], lossFn: null, whyNot: 'the inner loss is not a call f(...) of a function on plain arguments that include the differentiated inputs' };
+  const wrt = wrtArgs(ctx, positional(ctx.doc, origin.call, 1));
+  const nums = loss && wrt && wrtPositions(ctx, wrt, loss);
+  if (loss && wrt && nums) {
+    const args = loss.args.map((a, i) => (nums.includes(i) ? wrt[nums.indexOf(i)].arg : ctx.text(a)));
+    const call = `${TORCH_HELPER_NAME}(${ctx.text(loss.fn)}, (${args.join(', ')},), (${nums.join(', ')},))`;
+    const lossFn = ctx.functions.get(ctx.text(loss.fn)) ?? null;
+    return {
+      edits: [...insertHelper(ctx, 'torch', TORCH_HELPER), ...deadLossLine(ctx, origin), ctx.edit(origin.call.from, origin.call.to, call)],
+      lossRoots: [lossFn ?? loss.fn], whyNot: '',
+    };
   }
-  const args = loss.args.map((a) => ctx.text(a));
-  const call = `${TORCH_HELPER_NAME}(${ctx.text(loss.fn)}, (${args.join(', ')},), (${nums.join(', ')},))`;
-  const lossFn = ctx.functions.get(ctx.text(loss.fn)) ?? null;
-  return { edits: [...insertHelper(ctx, 'torch', TORCH_HELPER), ctx.edit(origin.call.from, origin.call.to, call)], lossFn, whyNot: '' };
+  const lift = liftLoss(ctx, origin.call, origin.scope);
+  if ('whyNot' in lift) return { edits: [], lossRoots: [], whyNot: lift.whyNot, whyNotId: 'inner-loss-not-a-function' };
+  const { lifted } = lift;
+  const args = [...lifted.wrt.map((w) => w.arg), ...lifted.captured];
+  const call = `${TORCH_HELPER_NAME}(${lifted.name}, (${args.join(', ')},), (${lifted.wrt.map((_, i) => i).join(', ')},))`;
+  const outputs = positional(ctx.doc, origin.call, 0)!;
+  const callOfLoss = `${lifted.name}(${[...lifted.wrt.map((w) => w.param), ...lifted.captured].join(', ')})`;
+  const lossRoots = [...lifted.slice, outputs];
+  return {
+    edits: [...insertHelper(ctx, 'torch', TORCH_HELPER), ...placeLifted(ctx, lifted), ctx.edit(origin.call.from, origin.call.to, call)],
+    lossRoots, whyNot: '',
+    extract: [...placeLifted(ctx, lifted), ctx.edit(outputs.from, outputs.to, callOfLoss)],
+  };
+}
+
+/** The lifted function replaces its (dead) statements, or goes before them when they are still read. */
+function placeLifted(ctx: PyContext, lifted: LiftedLoss): TextEdit[] {
+  if (lifted.live || lifted.slice.length === 0) return [ctx.edit(lifted.insertAt, lifted.insertAt, lifted.def)];
+  const [first, ...rest] = lifted.slice;
+  const span = lineSpan(ctx, first);
+  return [ctx.edit(span.from, span.to, lifted.def), ...rest.map((s) => {
+    const line = lineSpan(ctx, s);
+    return ctx.edit(line.from, line.to, '');
+  })];
+}
+
+/** `loss = f(w, x)` right before the inner grad becomes dead once the helper computes the loss itself. */
+function deadLossLine(ctx: PyContext, origin: Origin): TextEdit[] {
+  const outputs = positional(ctx.doc, origin.call, 0);
+  if (outputs?.name !== 'VariableName') return [];
+  const assign = ctx.lastAssignment(ctx.text(outputs), origin.call.from, origin.scope);
+  const at = statementOf(origin.call);
+  if (!assign || !at || assign.parent?.name !== at.block.name || !sameNode(assign.parent, at.block) || targetNames(ctx.doc, assign).length !== 1) return [];
+  if (isLive(ctx, ctx.text(outputs), origin.scope, [assign], at.stmt)) return [];
+  if (ctx.doc.text.slice(ctx.doc.lines.lineStart(assign.from), assign.from).trim() !== '') return [];
+  const span = lineSpan(ctx, assign);
+  return [ctx.edit(span.from, span.to, '')];
+}
+
+/** Positions of the differentiated variables among the loss call's arguments. */
+function wrtPositions(ctx: PyContext, wrt: WrtArg[], loss: LossCall): number[] | null {
+  const argTexts = loss.args.map((a) => ctx.text(a));
+  const nums = wrt.map((w) => argTexts.indexOf(w.param));
+  return nums.includes(-1) || new Set(nums).size !== nums.length ? null : nums;
 }

@@ -121,8 +121,8 @@ export function scanTypeScript(path: string, text: string): Finding[] {
         const text = TEXTS['tfjs-nested-grad'];
         findings.push({
           file: path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
-          pattern: 'tfjs-nested-grad', message: text.message, explanation: text.explanation,
-          rewritable: false, blockers: [], edits: [],
+          pattern: 'tfjs-nested-grad', message: text.message, explanation: `${text.explanation} Not rewritten because: ${text.whyNot} (line ${start.line}).`,
+          rewritable: false, blockers: [{ id: 'no-forward-mode', message: text.whyNot!, line: start.line, column: start.column }], edits: [],
         });
       }
     }

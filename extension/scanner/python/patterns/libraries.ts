@@ -21,14 +21,14 @@ export function findLibraries(ctx: PyContext): Finding[] {
     const name = (ctx.names.calleeName(call) ?? '').replace(/^l2l\./, 'learn2learn.');
     const blockers = () => findBlockers(ctx, [call], []);
     if (name === 'higher.innerloop_ctx' && !flagIs(ctx, call, 'track_higher_grads', 'False')) {
-      out.push(ctx.finding(call, 'higher-innerloop', blockers(), []));
+      out.push(ctx.finding(call, 'higher-innerloop', blockers(), [], '', 'library-inner-step'));
     } else if (L2L_SECOND_ORDER.includes(name) && !flagIs(ctx, call, 'first_order', 'True')) {
       // learn2learn defaults to first_order=False, i.e. second order.
-      out.push(ctx.finding(call, 'learn2learn-maml-second-order', blockers(), []));
+      out.push(ctx.finding(call, 'learn2learn-maml-second-order', blockers(), [], '', 'library-inner-step'));
     } else if (name.endsWith('.adapt') && flagIs(ctx, call, 'first_order', 'False')) {
-      out.push(ctx.finding(call, 'learn2learn-maml-second-order', blockers(), []));
+      out.push(ctx.finding(call, 'learn2learn-maml-second-order', blockers(), [], '', 'library-inner-step'));
     } else if (TORCHOPT_META.includes(name)) {
-      out.push(ctx.finding(call, 'torchopt-meta-optimizer', blockers(), []));
+      out.push(ctx.finding(call, 'torchopt-meta-optimizer', blockers(), [], '', 'library-inner-step'));
     }
   }
   return out;
