@@ -3,6 +3,7 @@
 export const TORCH_HELPER_NAME = 'mixflow_inner_grad';
 export const JAX_HELPER_NAME = 'mixflow_grad';
 export const TORCH_FUNC_HELPER_NAME = 'mixflow_grad';
+export const TASK_MAP_NAME = 'mixflow_task_map';
 export const JAX_VALUE_AND_GRAD_NAME = 'mixflow_value_and_grad';
 
 export const TORCH_HELPER = `# MixFlow-MG inner gradient (inserted by \`mixflow rewrite\`): the same numbers as
@@ -93,7 +94,22 @@ def ${TORCH_FUNC_HELPER_NAME}(loss_fn, argnums=0, has_aux=False, with_value=Fals
             return g, out
         return g, out[1]
 
-    return grad_fn`;
+    return grad_fn
+
+
+def ${TASK_MAP_NAME}(fn):
+    """torch.func.vmap(fn) over dim 0 as a loop: autograd.Function does not run under vmap."""
+    from torch.utils._pytree import tree_flatten, tree_unflatten
+
+    def mapped(*args):
+        leaves, spec = tree_flatten(args)
+        size = next(x.shape[0] for x in leaves if torch.is_tensor(x))
+        outs = [fn(*tree_unflatten([x[i] if torch.is_tensor(x) else x for x in leaves], spec)) for i in range(size)]
+        out_spec = tree_flatten(outs[0])[1]
+        columns = zip(*(tree_flatten(o)[0] for o in outs))
+        return tree_unflatten([torch.stack([torch.as_tensor(c) for c in column]) for column in columns], out_spec)
+
+    return mapped`;
 
 export const JAX_HELPER = `# MixFlow-MG inner gradient (inserted by \`mixflow rewrite\`): the same numbers as jax.grad,
 # but its VJP is one jax.jvp of jax.grad (symmetry of the Hessian), not a stored second backward pass.
