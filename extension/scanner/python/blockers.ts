@@ -80,7 +80,7 @@ function collectFacts(ctx: PyContext, fn: SyntaxNode): Facts {
     } else if (name === 'torch.compile') {
       calls.push({ call, id: 'torch-compile', message: 'torch.compile does not support forward-over-reverse through this function', inPlace: false, head });
     } else if (inPlace) {
-      calls.push({ call, id: 'in-place-parameter-update', message: `in-place update ${head}.${method}() of a differentiated parameter`, inPlace: true, head });
+      calls.push({ call, id: 'in-place-parameter-update', message: `${ctx.text(call).replace(/\s+/g, ' ').slice(0, 60)} updates the differentiated parameter ${head} in place: autograd and the mixed-mode backward need its old value; write ${head} = ${head} - lr * g`, inPlace: true, head });
     }
   }
   const decorators = fn.name === 'FunctionDefinition' ? ctx.decorators(fn) : [];
@@ -122,7 +122,8 @@ function namesOfMethods(ctx: PyContext, body: SyntaxNode): string[] {
 
 function blocker(ctx: PyContext, id: BlockerId, node: SyntaxNode, message: string): Blocker {
   const pos = ctx.doc.lines.position(node.from);
-  return { id, message, line: pos.line, column: pos.column };
+  const text = ctx.text(node).split('\n')[0].trim();
+  return { id, message, line: pos.line, column: pos.column, expression: text.length > 60 ? `${text.slice(0, 57)}...` : text };
 }
 
 /**
@@ -149,7 +150,7 @@ export function findBlockers(ctx: PyContext, roots: SyntaxNode[], params: string
   for (const { facts } of fns) {
     for (const { update, names } of facts.updates) {
       const hit = names.find((n) => params.includes(n));
-      if (hit) out.push(blocker(ctx, 'in-place-parameter-update', update, `in-place update of differentiated parameter ${hit}`));
+      if (hit) out.push(blocker(ctx, 'in-place-parameter-update', update, `${ctx.text(update).replace(/\s+/g, ' ').slice(0, 60)} updates the differentiated parameter ${hit} in place: autograd and the mixed-mode backward need its old value; write ${hit} = ${hit} - lr * g`));
     }
   }
   return dedupe(out);
@@ -177,7 +178,7 @@ function shortText(ctx: PyContext, node: SyntaxNode): string {
 }
 
 function located(ctx: PyContext, id: BlockerId, node: SyntaxNode, message: string): Blocker {
-  return { ...blocker(ctx, id, node, message), expression: shortText(ctx, node) };
+  return blocker(ctx, id, node, message);
 }
 
 /** nn.Module subclasses of the file (their bodies run when an instance is called). */
@@ -190,6 +191,33 @@ function moduleClasses(ctx: PyContext): Map<string, SyntaxNode> {
   return out;
 }
 
+const MODEL_METHODS = ['forward', 'functional_forward', '__call__'];
+
+/** The model a call runs (`model(x)`, `model.functional_forward(x, w)`, `functional_call(model, …)`), or null. */
+function modelCalled(ctx: PyContext, call: SyntaxNode): SyntaxNode | null {
+  const name = ctx.names.calleeName(call);
+  if (name === 'torch.nn.utils.stateless.functional_call' || name === 'torch.func.functional_call') return positional(ctx.doc, call, 0);
+  const callee = call.firstChild;
+  if (callee?.name === 'VariableName') {
+    const text = ctx.text(callee);
+    return ctx.functions.has(text) || ctx.names.isImported(text) || !ctx.assignedCalls.has(text) && !isParameter(ctx, call, text) ? null : callee;
+  }
+  if (callee?.name === 'MemberExpression' && MODEL_METHODS.includes(ctx.text(callee.lastChild!))) return callee.firstChild;
+  if (callee?.name === 'MemberExpression' && callee.firstChild?.name === 'MemberExpression' && callee.firstChild.firstChild && ctx.text(callee.firstChild.firstChild) === 'self') {
+    return callee.firstChild.firstChild; // self.net(x)
+  }
+  return null;
+}
+
+function isParameter(ctx: PyContext, node: SyntaxNode, name: string): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.name !== 'FunctionDefinition') continue;
+    const params = child(p, 'ParamList');
+    if (params && children(params).some((k) => k.name === 'VariableName' && ctx.text(k) === name)) return true;
+  }
+  return false;
+}
+
 /**
  * State changes and randomness inside an inner loss: the mixed-mode backward re-runs the loss
  * (forward-over-reverse at the saved inputs), so anything it mutates is mutated again and
@@ -200,14 +228,21 @@ export function lossBlockers(ctx: PyContext, roots: SyntaxNode[]): Blocker[] {
   const classes = moduleClasses(ctx);
   const regions = involvedFunctions(ctx, roots);
   const used = new Set<SyntaxNode>();
-  const callsModule = regions.some((r) => within(ctx.doc, 'CallExpression', r).some((c) => {
-    const name = ctx.names.calleeName(c);
-    return name === 'torch.nn.utils.stateless.functional_call' || name === 'torch.func.functional_call' ||
-      (c.firstChild?.name === 'VariableName' && !ctx.functions.has(ctx.text(c.firstChild)) && !ctx.names.isImported(ctx.text(c.firstChild)) && !['len', 'sum', 'zip', 'list', 'tuple', 'dict', 'range', 'float', 'int', 'min', 'max', 'abs'].includes(ctx.text(c.firstChild))) ||
-      (c.firstChild?.name === 'MemberExpression' && c.firstChild.firstChild?.name === 'VariableName' && !ctx.names.isImported(ctx.text(c.firstChild.firstChild)));
-  }));
-  // The loss calls a model: the file's modules are searched (the instance's class is rarely known statically).
-  if (callsModule) for (const cls of classes.values()) used.add(cls);
+  for (const region of regions) {
+    for (const call of within(ctx.doc, 'CallExpression', region)) {
+      const model = modelCalled(ctx, call);
+      if (!model) continue;
+      const made = model.name === 'VariableName' ? ctx.assignedCalls.get(ctx.text(model)) : undefined;
+      const cls = made?.firstChild?.name === 'VariableName' ? classes.get(ctx.text(made.firstChild)) : undefined;
+      if (cls) used.add(cls);
+      else if (model.name === 'VariableName' && ctx.text(model) === 'self') {
+        for (let p = call.parent; p; p = p.parent) if (p.name === 'ClassDefinition') used.add(p);
+      } else if (!made) {
+        // A model passed in: its class is not known statically, so the file's modules are searched.
+        for (const c of classes.values()) used.add(c);
+      }
+    }
+  }
   const out: Blocker[] = [];
   for (const region of [...regions, ...used]) {
     for (const call of within(ctx.doc, 'CallExpression', region)) {

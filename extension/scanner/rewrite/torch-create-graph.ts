@@ -48,7 +48,7 @@ function argnums(ctx: PyContext, origin: Origin, loss: LossCall): number[] | nul
   return nums.includes(-1) ? null : nums;
 }
 
-/** The vector v of an HVP written as grad(g·v, x) / grad(g, x, v), or null. */
+/** The vector v of an HVP written as grad(g·v, x) / grad(g, x, v), or with g·v in a temporary first; or null. */
 export function hvpVector(ctx: PyContext, origin: Origin, diff: SyntaxNode): SyntaxNode | null {
   if (origin.bound.length !== 1 || ctx.names.calleeName(diff) !== GRAD) return null;
   const sameInputs = ctx.text(positional(ctx.doc, diff, 1) ?? diff) === ctx.text(positional(ctx.doc, origin.call, 1) ?? origin.call);
@@ -56,8 +56,39 @@ export function hvpVector(ctx: PyContext, origin: Origin, diff: SyntaxNode): Syn
   if (!sameInputs || !outputs) return null;
   const g = origin.bound[0];
   const isG = (n: SyntaxNode | null) => n?.name === 'VariableName' && ctx.text(n) === g;
-  const vector = isG(outputs) ? positional(ctx.doc, diff, 2) ?? keyword(ctx.doc, diff, 'grad_outputs') : dotPartner(ctx, outputs, isG);
+  const temp = dotTemporary(ctx, origin, diff);
+  const product = temp ? assignedValue(temp) : outputs;
+  const vector = isG(outputs) ? positional(ctx.doc, diff, 2) ?? keyword(ctx.doc, diff, 'grad_outputs') : product && dotPartner(ctx, product, isG);
   return vector && isPure(vector) && ctx.text(vector) !== g ? vector : null;
+}
+
+/** `gv = (g * v).sum()` assigned just for `grad(gv, x)`: the temporary holding the product, or null. */
+function dotTemporary(ctx: PyContext, origin: Origin, diff: SyntaxNode): SyntaxNode | null {
+  const outputs = positional(ctx.doc, diff, 0);
+  if (outputs?.name !== 'VariableName' || ctx.text(outputs) === origin.bound[0]) return null;
+  const assign = ctx.lastAssignment(ctx.text(outputs), diff.from, origin.scope);
+  return assign && assign.from > origin.call.to && targetNames(ctx.doc, assign).length === 1 ? assign : null;
+}
+
+/** Removes whole statements whose values nothing reads any more (the temporary, the first gradient). */
+function removeDead(ctx: PyContext, origin: Origin, diff: SyntaxNode): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const at = statementOf(diff);
+  const temp = dotTemporary(ctx, origin, diff);
+  if (!at) return [];
+  const removed: SyntaxNode[] = [];
+  if (temp && !isLive(ctx, targetNames(ctx.doc, temp)[0], origin.scope, [temp], at.stmt)) removed.push(temp);
+  const first = statementOf(origin.call);
+  const g = origin.bound[0];
+  const usesOfG = countName(ctx.doc, origin.scope, g);
+  const usesInRemoved = countName(ctx.doc, first?.stmt ?? origin.call, g) + removed.reduce((n, s) => n + countName(ctx.doc, s, g), 0) + countName(ctx.doc, diff, g);
+  if (first && first.stmt.name === 'AssignStatement' && usesOfG === usesInRemoved && targetNames(ctx.doc, first.stmt).length === 1) removed.push(first.stmt);
+  for (const s of removed) {
+    if (ctx.doc.text.slice(ctx.doc.lines.lineStart(s.from), s.from).trim() !== '') continue;
+    const span = lineSpan(ctx, s);
+    edits.push(ctx.edit(span.from, span.to, ''));
+  }
+  return edits;
 }
 
 /** `torch.func.grad(f)` as a function of the argument at `index` only. */
@@ -72,10 +103,28 @@ export function rewriteHvp(ctx: PyContext, origin: Origin, diff: SyntaxNode): Te
   const loss = lossCall(ctx, origin);
   const nums = loss && argnums(ctx, origin, loss);
   const v = hvpVector(ctx, origin, diff);
-  if (!loss || !nums || nums.length !== 1 || !v) return [];
-  const x = ctx.text(loss.args[nums[0]]);
-  const jvp = `(torch.func.jvp(${gradOf(ctx, loss, nums[0])}, (${x},), (${ctx.text(v)},))[1],)`;
-  return [...ensureImport(ctx, 'torch'), ctx.edit(diff.from, diff.to, jvp), ...dropCreateGraph(ctx, origin, diff)];
+  if (!v) return [];
+  if (loss && nums && nums.length === 1) {
+    const x = ctx.text(loss.args[nums[0]]);
+    const jvp = `(torch.func.jvp(${gradOf(ctx, loss, nums[0])}, (${x},), (${ctx.text(v)},))[1],)`;
+    const dead = removeDead(ctx, origin, diff);
+    const firstRemoved = dead.some((e) => e.range.start.offset <= origin.call.from && origin.call.to <= e.range.end.offset);
+    return [...ensureImport(ctx, 'torch'), ctx.edit(diff.from, diff.to, jvp), ...dead, ...(firstRemoved ? deadLossLine(ctx, origin) : []), ...dropCreateGraph(ctx, origin, diff)]
+      // An edit inside a removed statement goes with it.
+      .filter((e, i, list) => !list.some((o, j) => j !== i && o.range.start.offset <= e.range.start.offset && e.range.end.offset <= o.range.end.offset && o.range.end.offset - o.range.start.offset > e.range.end.offset - e.range.start.offset));
+  }
+  // The loss is inline: lift it, as for inner loops.
+  const lift = liftLoss(ctx, origin.call, origin.scope);
+  if ('whyNot' in lift || lift.lifted.wrt.length !== 1) return [];
+  const { lifted } = lift;
+  const fn = lifted.captured.length === 0 ? `torch.func.grad(${lifted.name})`
+    : `lambda mixflow_x: torch.func.grad(${lifted.name})(mixflow_x, ${lifted.captured.join(', ')})`;
+  const jvp = `(torch.func.jvp(${fn}, (${lifted.wrt[0].arg},), (${ctx.text(v)},))[1],)`;
+  const dead = removeDead(ctx, origin, diff);
+  if (!dead.some((e) => e.range.start.offset <= origin.call.from && origin.call.to <= e.range.end.offset)) {
+    return []; // the first gradient is still read elsewhere: keep the site as it is
+  }
+  return [...ensureImport(ctx, 'torch'), ...placeLifted(ctx, lifted), ctx.edit(diff.from, diff.to, jvp), ...dead];
 }
 
 /** `grad(vjp, u, grad_outputs=v)` with `vjp = grad(f(x), x, u, create_graph=True)` -> `(jvp(f, (x,), (v,))[1],)` */
