@@ -59,7 +59,7 @@ export const TEXTS: Record<PatternId, Text> = {
       'Rewrite: torch.func.hessian(f)(x), which is jacfwd(jacrev(f)).',
   },
   'higher-innerloop': {
-    message: 'higher.innerloop_ctx differentiates through diffopt.step reverse-over-reverse',
+    message: 'higher (innerloop_ctx / get_diff_optim) differentiates through diffopt.step reverse-over-reverse',
     explanation: `${STORES}: higher keeps a differentiable copy of the parameters and of every inner gradient for each diffopt.step. ${MIXED}`,
     whyNot: 'higher owns the inner step (diffopt.step takes the gradient itself). Migrate: fast = list(model.parameters()); ' +
       'per step loss = loss_fn(fmodel(x, params=fast), y); grads = torch.autograd.grad(loss, fast, create_graph=True); ' +
@@ -78,6 +78,13 @@ export const TEXTS: Record<PatternId, Text> = {
     whyNot: 'torchopt owns the inner step (step() takes the gradient itself). Migrate: keep the fast weights in a dict, ' +
       'grads = torch.autograd.grad(loss, fast.values(), create_graph=True) and apply the update yourself ' +
       '(torchopt.sgd/adam functional updates work on it); then the rewrite is offered',
+  },
+  'torchmeta-gradient-update': {
+    message: 'torchmeta gradient_update_parameters (first_order=False by default) differentiates its inner step reverse-over-reverse',
+    explanation: `${STORES}: the update builds the inner gradient with create_graph=True. ${MIXED}`,
+    whyNot: 'torchmeta owns the inner step (gradient_update_parameters takes the gradient itself). Migrate: params = OrderedDict(model.meta_named_parameters()); ' +
+      'loss = F.cross_entropy(model(x, params=params), y); grads = torch.autograd.grad(loss, params.values(), create_graph=True); ' +
+      'params = OrderedDict((n, p - step_size * g) for (n, p), g in zip(params.items(), grads)); then the rewrite is offered',
   },
   'jax-hvp': {
     message: 'Hessian-vector product as reverse-over-reverse (grad of a function of grad)',

@@ -18,6 +18,7 @@ export type PatternId =
   | 'higher-innerloop'
   | 'learn2learn-maml-second-order'
   | 'torchopt-meta-optimizer'
+  | 'torchmeta-gradient-update'
   // Functional transforms (JAX and torch.func share one analysis)
   | 'jax-hvp'
   | 'jax-jacrev-jacrev'

@@ -14,11 +14,18 @@ export class PyContext {
   /** Variable name -> the call expression assigned to it (`opt = optax.adam(…)`). */
   readonly assignedCalls = new Map<string, SyntaxNode>();
 
+  /** Every function of a name (nested helpers such as `def body` repeat across functions). */
+  private readonly functionsNamed = new Map<string, SyntaxNode[]>();
+
   constructor(readonly doc: PyDoc) {
     this.names = new Names(doc);
     for (const def of all(doc, 'FunctionDefinition')) {
       const name = child(def, 'VariableName');
-      if (name) this.functions.set(src(doc, name), def);
+      if (!name) continue;
+      this.functions.set(src(doc, name), def);
+      const list = this.functionsNamed.get(src(doc, name)) ?? [];
+      list.push(def);
+      this.functionsNamed.set(src(doc, name), list);
     }
     for (const assign of all(doc, 'AssignStatement')) {
       const targets = targetNames(doc, assign);
@@ -27,6 +34,19 @@ export class PyContext {
       if (value.name === 'LambdaExpression') this.functions.set(targets[0], value);
       if (value.name === 'CallExpression') this.assignedCalls.set(targets[0], value);
     }
+  }
+
+  /** The function `name` means where `at` refers to it: the innermost definition whose scope holds `at`. */
+  functionAt(name: string, at: SyntaxNode): SyntaxNode | undefined {
+    const list = this.functionsNamed.get(name);
+    if (!list || list.length === 1) return this.functions.get(name);
+    let best: SyntaxNode | undefined;
+    for (const def of list) {
+      const scope = def.parent?.parent?.name === 'FunctionDefinition' || def.parent?.parent?.name === 'ClassDefinition' ? def.parent.parent : null;
+      const holds = scope ? at.from >= scope.from && at.to <= scope.to : true;
+      if (holds && (!best || def.from > best.from)) best = def;
+    }
+    return best ?? this.functions.get(name);
   }
 
   text(node: SyntaxNode): string {

@@ -9,7 +9,7 @@ import { findFunctional } from './patterns/functional.js';
 import { findTorchFuncInner } from './patterns/torch-func-inner.js';
 
 /** Every pattern needs one of these words; files without any are not parsed at all. */
-const TRIGGERS = /grad|hvp|vhp|hessian|jacrev|vjp|innerloop_ctx|MAML|MetaSGD|MetaAdam|MetaRMSProp|MetaOptimizer|adapt|create_graph/;
+const TRIGGERS = /grad|hvp|vhp|hessian|jacrev|vjp|innerloop_ctx|diff_optim|MAML|MetaSGD|MetaAdam|MetaRMSProp|MetaOptimizer|adapt|create_graph/;
 
 export function scanPython(path: string, text: string, prefer: PythonParser = 'fast'): Finding[] {
   if (!TRIGGERS.test(text)) return [];
