@@ -9,7 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewriteText } from '../../extension/scanner/index.js';
+import { rewriteText, scanText } from '../../extension/scanner/index.js';
+import { applyTextEdits, uniqueEdits } from '../../extension/features/rewritePlan.js';
 import { fixtures } from './corpus.js';
 
 const SHIM = join(__dirname, 'torch_func_shim.py');
@@ -34,7 +35,16 @@ function firstOrderVariant(text: string): string | null {
   return m ? text.split(m[1]).join(m[2]) : null;
 }
 
-interface Case { name: string; before: string; after: string | null; firstOrder: string | null }
+interface Case {
+  name: string;
+  before: string;
+  after: string | null;
+  firstOrder: string | null;
+  /** The rewrite with `helper: 'module'` (imports mixflow_mg.py from the same folder). */
+  module: string | null;
+  /** After only the "Extract inner loss into a function" refactors (when a site offers one). */
+  extracted: string | null;
+}
 
 /**
  * Every script of every case runs in ONE Python process (torch is imported once); the shim
@@ -53,7 +63,11 @@ function runAll(python: string, cases: Case[]): Map<string, string> {
     add('before', c.before);
     add('after', c.after);
     add('first-order', c.firstOrder);
+    add('module', c.module);
+    add('extracted', c.extracted);
   });
+  const helperModule = cases.map((c) => c.module && rewriteText(`${c.name}`, c.before, { helper: 'module' }).helperModule).find((m) => m);
+  if (helperModule) writeFileSync(join(dir, helperModule.name), helperModule.text);
   const out = execFileSync(python, [SHIM, ...scripts.map((s) => s.path)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000, maxBuffer: 64 << 20 });
   const sections = out.split(/^=== mixflow-script \d+ ===$/m).slice(1);
   return new Map(scripts.map((s, i) => [s.key, sections[i] ?? '']));
@@ -61,9 +75,14 @@ function runAll(python: string, cases: Case[]): Map<string, string> {
 
 const runnable = fixtures().filter((f) => f.runnable);
 const found = findTorchPython();
-const cases: Case[] = runnable.map((f) => ({
-  name: f.name, before: f.text, after: rewriteText(f.path, f.text).text, firstOrder: firstOrderVariant(f.text),
-}));
+const cases: Case[] = runnable.map((f) => {
+  const extracts = scanText(f.path, f.text).filter((x) => x.extract);
+  return {
+    name: f.name, before: f.text, after: rewriteText(f.path, f.text).text, firstOrder: firstOrderVariant(f.text),
+    module: rewriteText(f.path, f.text, { helper: 'module' }).text,
+    extracted: extracts.length > 0 ? applyTextEdits(f.text, uniqueEdits(extracts.map((x) => ({ ...x, edits: x.extract! })))) : null,
+  };
+});
 let outputs: Map<string, string> | null = null;
 function output(name: string, kind: string): string {
   assert.ok(found, INSTALL);
@@ -86,13 +105,19 @@ test('the corpus has runnable PyTorch files with rewritable sites, most with a f
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-8 * Math.max(1, Math.abs(a));
 
 for (const c of cases) {
-  test(`run ${c.name}: the rewrite prints the same numbers (1e-8, float64)${c.firstOrder ? '; first order differs' : ''}`, () => {
+  test(`run ${c.name}: the rewrite (inline and module helper${c.extracted ? ', extract refactor' : ''}) prints the same numbers (1e-8, float64)${c.firstOrder ? '; first order differs' : ''}`, () => {
     assert.ok(c.after !== null, 'something was rewritten');
     const before = numbers(output(c.name, 'before'));
     const after = numbers(output(c.name, 'after'));
     assert.ok(before.length > 0, 'the original prints numbers');
     assert.equal(after.length, before.length);
     before.forEach((b, i) => assert.ok(close(b, after[i]), `number ${i}: ${b} vs ${after[i]}`));
+    for (const kind of ['module', 'extracted'] as const) {
+      if (c[kind] === null) continue;
+      const other = numbers(output(c.name, kind));
+      assert.equal(other.length, before.length, kind);
+      before.forEach((b, i) => assert.ok(close(b, other[i]), `${kind}: number ${i}: ${b} vs ${other[i]}`));
+    }
     if (c.firstOrder !== null) {
       assert.notEqual(c.firstOrder, c.before, 'the first-order substitution applies');
       const first = numbers(output(c.name, 'first-order'));

@@ -6,6 +6,7 @@ Several scripts run one after another in this one process (torch is imported onc
 output is preceded by a line `=== mixflow-script N ===` and a failing script prints its traceback
 and `=== mixflow-failed N ===` without stopping the others.
 """
+import os
 import runpy
 import sys
 import traceback
@@ -27,6 +28,7 @@ for index, script in enumerate(scripts):
     if len(scripts) > 1:
         print(f"=== mixflow-script {index} ===", flush=True)
     sys.argv = [script]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python3 script` would
     try:
         runpy.run_path(script, run_name="__main__")
     except Exception:

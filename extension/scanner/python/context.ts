@@ -6,6 +6,7 @@ import type { Blocker, BlockerId, Finding, PatternId, TextEdit } from '../findin
 import { TEXTS } from '../explanations.js';
 import { all, assignedValue, child, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
 import { Names } from './names.js';
+import type { RewriteOptions } from '../rewrite/helper-module.js';
 
 export class PyContext {
   readonly names: Names;
@@ -17,7 +18,7 @@ export class PyContext {
   /** Every function of a name (nested helpers such as `def body` repeat across functions). */
   private readonly functionsNamed = new Map<string, SyntaxNode[]>();
 
-  constructor(readonly doc: PyDoc) {
+  constructor(readonly doc: PyDoc, readonly options: RewriteOptions = {}) {
     this.names = new Names(doc);
     for (const def of all(doc, 'FunctionDefinition')) {
       const name = child(def, 'VariableName');
