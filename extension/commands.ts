@@ -24,7 +24,11 @@ export const SETTINGS = {
   quickFixEnabled: 'mixflow.quickFix.enabled',
   profileRemat: 'mixflow.profile.remat',
   profileBackend: 'mixflow.profile.backend',
+  rewriteHelper: 'mixflow.rewrite.helper',
+  rewritePreview: 'mixflow.rewrite.preview',
 } as const;
+
+export const HELPER_CHOICES = ['inline', 'module'] as const;
 
 export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -42,3 +46,9 @@ export const DIAGNOSTIC_SOURCE = 'MixFlow';
 
 /** The title of the quick fix on a rewritable finding. */
 export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';
+
+/** The refactor offered where the inner loss is written inline (it only moves the loss into a function). */
+export const EXTRACT_LOSS_TITLE = 'MixFlow: Extract inner loss into a function';
+
+/** The label of the rewrite's refactor preview. */
+export const PREVIEW_LABEL = 'MixFlow: rewrite to mixed mode';

@@ -12,9 +12,10 @@ import type { Finding } from '../scanner/index.js';
 import { walkSources } from '../scanner/walk.js';
 import { findingsFor, loadScanner } from './findings.js';
 import { findingRange } from './ranges.js';
+import { summary } from './rewritePlan.js';
 
 function toDiagnostic(uri: vscode.Uri, f: Finding): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(findingRange(f), `${f.message}${f.rewritable ? ' (rewritable to mixed mode)' : ''}`, vscode.DiagnosticSeverity.Information);
+  const d = new vscode.Diagnostic(findingRange(f), summary(f), vscode.DiagnosticSeverity.Information);
   d.source = DIAGNOSTIC_SOURCE;
   d.code = f.pattern;
   d.relatedInformation = f.blockers.map((b) => new vscode.DiagnosticRelatedInformation(

@@ -12,6 +12,7 @@ import { isSource, walkSources } from './walk.js';
 import { helperModuleFor, type RewriteOptions } from './rewrite/helper-module.js';
 
 export type { RewriteOptions } from './rewrite/helper-module.js';
+export { helperModuleFor } from './rewrite/helper-module.js';
 
 export type { Finding, PatternId, BlockerId, Blocker, Position, Range, TextEdit } from './findings.js';
 

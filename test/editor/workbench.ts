@@ -138,6 +138,13 @@ export async function applyQuickFix(page: Page, text: string, title: string): Pr
   await entry.click();
 }
 
+/** Accepts the change the refactor preview shows (its Apply button). */
+export async function applyPreview(page: Page): Promise<void> {
+  const apply = page.locator('.monaco-button', { hasText: /^Apply$/ });
+  await apply.first().waitFor({ timeout: 15_000 });
+  await apply.first().click();
+}
+
 /** Waits for the active editor to hold an unsaved edit (edits arrive from the extension host asynchronously), then saves it (Ctrl+S). */
 export async function saveEdit(page: Page): Promise<void> {
   const dirty = page.locator('.part.editor .tab.active.dirty');

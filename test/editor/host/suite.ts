@@ -103,6 +103,8 @@ export async function run(): Promise<void> {
   // The defaults, whatever an earlier window left in the user settings.
   await setSetting(SETTINGS.codeLensEnabled, undefined);
   await setSetting(SETTINGS.quickFixEnabled, undefined);
+  // The API checks apply rewrites directly; the UI checks go through the refactor preview.
+  await setSetting(SETTINGS.rewritePreview, false);
 
   // Code lenses on the rewritable and the blocked site (opening a Python file activates the extension).
   const lensDoc = await open(FILES.hostLens);
@@ -151,6 +153,7 @@ export async function run(): Promise<void> {
   const quickFixLinesWhenOff = await quickFixLines(settingsDoc);
   await setSetting(SETTINGS.codeLensEnabled, undefined);
   await setSetting(SETTINGS.quickFixEnabled, undefined);
+  await setSetting(SETTINGS.rewritePreview, undefined);
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
   const report: HostReport = {
