@@ -14,6 +14,7 @@ export const COMMANDS = {
   rewriteFile: 'mixflow.rewriteFile',
   applyRewrite: 'mixflow.applyRewrite',
   explainFinding: 'mixflow.explainFinding',
+  applyPreviewedRewrite: 'mixflow.applyPreviewedRewrite',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -49,6 +50,3 @@ export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';
 
 /** The refactor offered where the inner loss is written inline (it only moves the loss into a function). */
 export const EXTRACT_LOSS_TITLE = 'MixFlow: Extract inner loss into a function';
-
-/** The label of the rewrite's refactor preview. */
-export const PREVIEW_LABEL = 'MixFlow: rewrite to mixed mode';

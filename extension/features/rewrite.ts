@@ -1,11 +1,12 @@
 /**
  * Rewriting to mixed mode in the editor: one site (the code lens's target, or the finding at
  * the cursor) or the whole file. Only the scanner's edits are applied, as one undoable
- * WorkspaceEdit shown in the refactor preview first (applied when accepted; the cursor then
- * stays at the site); sites it cannot rewrite without changing the maths are explained instead.
+ * WorkspaceEdit, shown first as a diff the user accepts (setting `mixflow.rewrite.preview`; the
+ * cursor then stays at the site); sites it cannot rewrite without changing the maths are explained instead.
  */
 import * as vscode from 'vscode';
-import { COMMANDS, PREVIEW_LABEL, SETTINGS } from '../commands.js';
+import { COMMANDS, SETTINGS } from '../commands.js';
+import { confirmRewrite } from './rewritePreview.js';
 import { output } from '../output.js';
 import type { Finding, TextEdit } from '../scanner/index.js';
 import { findingsFor, isScanned, loadScanner, rewriteDocument } from './findings.js';
@@ -43,9 +44,9 @@ async function explain(f: Finding): Promise<void> {
   await vscode.window.showInformationMessage(`MixFlow: ${summary(f)}`, { modal: true, detail: `${f.message}. ${f.explanation}` });
 }
 
-/** The refactor preview's label, or undefined when `mixflow.rewrite.preview` is off. */
-function preview(): string | undefined {
-  return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.rewritePreview, true) ? PREVIEW_LABEL : undefined;
+/** `mixflow.rewrite.preview`: show the rewrite as a diff and ask before changing the file. */
+function previewEnabled(): boolean {
+  return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.rewritePreview, true);
 }
 
 /** With `mixflow.rewrite.helper` = module, the rewrite also creates mixflow_mg.py beside the file (kept if it exists). */
@@ -53,8 +54,7 @@ function addHelperModule(we: vscode.WorkspaceEdit, doc: vscode.TextDocument, edi
   const module = loadScanner().helperModuleFor(applyTextEdits(doc.getText(), edits));
   if (!module || doc.uri.scheme !== 'file') return;
   const target = vscode.Uri.joinPath(doc.uri, '..', module.name);
-  const label = preview();
-  we.createFile(target, { ignoreIfExists: true, contents: new TextEncoder().encode(module.text) }, label ? { needsConfirmation: true, label } : undefined);
+  we.createFile(target, { ignoreIfExists: true, contents: new TextEncoder().encode(module.text) });
 }
 
 /** Where the site's first character is once `edits` are applied (inserted helpers move it down). */
@@ -70,11 +70,15 @@ async function applyRewrite(uri?: unknown, key?: unknown): Promise<void> {
   if (!doc || !f) return;
   if (!f.rewritable) return explain(f);
   const edits = uniqueEdits([f]);
-  // A preview first: the editor applies the rewrite only when the user accepts it.
-  const we = workspaceEdit(doc, edits, preview());
+  // A preview first: the file changes only when the user accepts the diff.
+  if (previewEnabled() && !(await confirmRewrite(doc, edits))) return;
+  const we = workspaceEdit(doc, edits);
   addHelperModule(we, doc, edits);
   const site = doc.offsetAt(new vscode.Position(f.line - 1, f.column - 1));
-  if (!(await vscode.workspace.applyEdit(we))) return;
+  if (!(await vscode.workspace.applyEdit(we))) {
+    void vscode.window.showErrorMessage('MixFlow: the editor refused the rewrite; nothing was changed.');
+    return;
+  }
   // The cursor stays at the rewritten site.
   const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
   const at = doc.positionAt(shiftedOffset(site, edits));
@@ -96,9 +100,13 @@ async function rewriteFile(uri?: unknown): Promise<void> {
     void vscode.window.showWarningMessage(`MixFlow: ${vscode.workspace.asRelativePath(doc.uri)}: ${plan.error}.`);
     return;
   }
-  const we = workspaceEdit(doc, plan.edits, preview());
+  if (previewEnabled() && !(await confirmRewrite(doc, plan.edits))) return;
+  const we = workspaceEdit(doc, plan.edits);
   addHelperModule(we, doc, plan.edits);
-  if (!(await vscode.workspace.applyEdit(we))) return; // declined in the preview: nothing changed
+  if (!(await vscode.workspace.applyEdit(we))) {
+    void vscode.window.showErrorMessage('MixFlow: the editor refused the rewrite; nothing was changed.');
+    return;
+  }
   for (const f of plan.notRewritten) output().appendLine(`${doc.fileName}:${f.line}:${f.column}: ${f.pattern}: not rewritten. ${f.explanation}`);
   const left = plan.notRewritten.length;
   const text = `MixFlow: rewrote ${plan.applied} site(s) to mixed mode${left ? `; ${left} left as they were` : ''}.`;

@@ -37,8 +37,9 @@ const blockedFinding = onlyFinding(BLOCKED_FIXTURE, BLOCKED);
 /** The HVP file rewritten to mixed mode, exactly as `mixflow rewrite` prints it. */
 const HVP_REWRITTEN = rewriteText(HVP_FIXTURE, HVP).text!;
 const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).contributes;
-/** What F1 lists: every command but those the manifest hides from the palette (`when: false`). */
-const HIDDEN = new Set((MANIFEST.menus.commandPalette as { command: string; when?: string }[]).filter((m) => m.when === 'false').map((m) => m.command));
+/** What F1 lists in a Python editor: every command but those the manifest hides there (`false`, or only in a rewrite preview). */
+const HIDDEN = new Set((MANIFEST.menus.commandPalette as { command: string; when?: string }[])
+  .filter((m) => m.when === 'false' || m.when === 'resourceScheme == mixflow-preview').map((m) => m.command));
 const PALETTE = (MANIFEST.commands as { command: string; title: string; category: string }[])
   .filter((c) => !HIDDEN.has(c.command)).map((c) => `${c.category}: ${c.title}`);
 
