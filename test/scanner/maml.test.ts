@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rewriteText, scanText } from '../../extension/scanner/index.js';
 import { applyTextEdits } from '../../extension/features/rewritePlan.js';
-import { fixtures } from './corpus.js';
+import { join } from 'node:path';
+import { benchHeldOut, formatHeldOut } from '../../extension/scanner/bench.js';
+import { CORPUS, fixtures } from './corpus.js';
 
 const all = fixtures();
 const byName = (name: string) => all.find((f) => f.name === name)!;
@@ -114,4 +116,13 @@ test('the JAX MAML forms: every site of a shared value_and_grad is reported, has
   assert.match(out, /g, aux = mixflow_grad\(mse_with_aux, has_aux=True\)\(p, x, y\)/);
   assert.match(out, /value, g = mixflow_value_and_grad\(plain_loss\)\(p, x, y\)/);
   assert.equal(scanText(f.path, f.text).filter((x) => x.pattern === 'jax-unrolled-inner-loop').length, 4);
+});
+
+test('the held-out set (bench): every labelled site counted, the table sums up', () => {
+  const files = benchHeldOut(join(CORPUS, 'heldout'));
+  assert.ok(files.length >= 10);
+  const truth = files.reduce((n, f) => n + f.truth, 0);
+  assert.ok(truth >= 12, `labelled sites: ${truth}`);
+  for (const f of files) assert.ok(f.found <= f.truth && f.rewritten <= f.found, JSON.stringify(f));
+  assert.match(formatHeldOut(files), new RegExp(`recall \\d+%, \\d+ false alarm\\(s\\), \\d+ of ${truth} sites rewritten`));
 });

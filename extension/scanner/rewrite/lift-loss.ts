@@ -256,7 +256,7 @@ export function isLive(ctx: PyContext, name: string, scope: SyntaxNode, slice: S
   const vars = ctx.doc.variables;
   const skip = [...slice, gradStmt];
   const loop = loopAncestor(gradStmt, scope);
-  const kills = [...all(ctx.doc, 'AssignStatement')].filter((a) => isWithin(a, scope) && targetNames(ctx.doc, a).includes(name) && !skip.some((s) => isWithin(a, s)));
+  const kills = within(ctx.doc, 'AssignStatement', scope).filter((a) => targetNames(ctx.doc, a).includes(name) && !skip.some((s) => isWithin(a, s)));
   for (let i = firstVariable(ctx.doc, scope.from); i < vars.length && vars[i].from < scope.to; i++) {
     const v = vars[i];
     if (v.text !== name || skip.some((s) => v.from >= s.from && v.from < s.to)) continue;
