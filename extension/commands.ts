@@ -17,6 +17,7 @@ export const COMMANDS = {
   explainFinding: 'mixflow.explainFinding',
   exportPytorch: 'mixflow.exportPytorch',
   newSetupFromModel: 'mixflow.newSetupFromModel',
+  applyPreviewedRewrite: 'mixflow.applyPreviewedRewrite',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -28,7 +29,11 @@ export const SETTINGS = {
   diagnosticsLive: 'mixflow.diagnostics.live',
   profileRemat: 'mixflow.profile.remat',
   profileBackend: 'mixflow.profile.backend',
+  rewriteHelper: 'mixflow.rewrite.helper',
+  rewritePreview: 'mixflow.rewrite.preview',
 } as const;
+
+export const HELPER_CHOICES = ['inline', 'module'] as const;
 
 export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -49,3 +54,6 @@ export const LIVE_DEBOUNCE_MS = 400;
 
 /** The title of the quick fix on a rewritable finding. */
 export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';
+
+/** The refactor offered where the inner loss is written inline (it only moves the loss into a function). */
+export const EXTRACT_LOSS_TITLE = 'MixFlow: Extract inner loss into a function';

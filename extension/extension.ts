@@ -15,6 +15,7 @@ import { registerFindingsCache } from './features/findings.js';
 import { register as registerProfiler } from './features/profileRunner.js';
 import { register as registerQuickFix } from './features/quickFix.js';
 import { register as registerRewrite } from './features/rewrite.js';
+import { registerPreview } from './features/rewritePreview.js';
 import { outputDisposable } from './output.js';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDecorations(context);
   registerDiagnostics(context);
   registerRewrite(context);
+  registerPreview(context);
   registerQuickFix(context);
   registerProfiler(context);
   registerExport(context);

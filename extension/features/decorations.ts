@@ -8,21 +8,26 @@ import { COMMANDS, SETTINGS } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { findingsFor, isScanned } from './findings.js';
 import { findingRange } from './ranges.js';
-import { findingKey } from './rewritePlan.js';
+import { escapeMarkdown, findingKey, summary } from './rewritePlan.js';
 
 function enabled(): boolean {
   return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.decorationsEnabled, true);
 }
 
+/**
+ * The hover: the reason and the fix first (one short paragraph, with the rewrite link), then the
+ * detail. Text goes through escapeMarkdown, not appendText, which turns every space into &nbsp;
+ * and so stops the hover from wrapping between words.
+ */
 export function hoverFor(uri: vscode.Uri, f: Finding): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown('**MixFlow: reverse-over-reverse** — ').appendText(f.message).appendMarkdown('\n\n').appendText(f.explanation);
-  for (const b of f.blockers) md.appendMarkdown('\n\n*Blocked:* ').appendText(`${b.message} (line ${b.line})`);
+  md.appendMarkdown(`**MixFlow:** ${escapeMarkdown(summary(f))}`);
   if (f.rewritable) {
     const args = encodeURIComponent(JSON.stringify([uri.toString(), findingKey(f)]));
-    md.appendMarkdown(`\n\n[Rewrite to mixed mode](command:${COMMANDS.applyRewrite}?${args})`);
+    md.appendMarkdown(` [Rewrite to mixed mode](command:${COMMANDS.applyRewrite}?${args})`);
     md.isTrusted = { enabledCommands: [COMMANDS.applyRewrite] };
   }
+  md.appendMarkdown(`\n\n---\n\n*${escapeMarkdown(f.message)}.* ${escapeMarkdown(f.explanation)}`);
   return md;
 }
 

@@ -3,9 +3,10 @@ import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { findingRange } from './ranges.js';
+import { summary } from './rewritePlan.js';
 
 export function toDiagnostic(uri: vscode.Uri, f: Finding): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(findingRange(f), `${f.message}${f.rewritable ? ' (rewritable to mixed mode)' : ''}`, vscode.DiagnosticSeverity.Information);
+  const d = new vscode.Diagnostic(findingRange(f), summary(f), vscode.DiagnosticSeverity.Information);
   d.source = DIAGNOSTIC_SOURCE;
   d.code = f.pattern;
   d.relatedInformation = f.blockers.map((b) => new vscode.DiagnosticRelatedInformation(

@@ -4,8 +4,8 @@
  * compiler) is loaded on first use, not at activation.
  */
 import * as vscode from 'vscode';
-import type { Finding, RewriteResult } from '../scanner/index.js';
-import { SCANNED_LANGUAGES } from '../commands.js';
+import type { Finding, RewriteOptions, RewriteResult } from '../scanner/index.js';
+import { SCANNED_LANGUAGES, SETTINGS } from '../commands.js';
 
 type Scanner = typeof import('../scanner/index.js');
 let scanner: Scanner | undefined;
@@ -26,21 +26,27 @@ function scanPath(doc: vscode.TextDocument): string {
   return /\.(pyi?|[cm]?[jt]sx?)$/.test(doc.fileName) ? doc.fileName : `${doc.fileName}${EXTENSION[doc.languageId] ?? ''}`;
 }
 
-const cache = new Map<string, { version: number; findings: Finding[] }>();
+/** `mixflow.rewrite.helper`: where rewrites put the MixFlow helper. */
+export function rewriteOptions(): RewriteOptions {
+  return { helper: vscode.workspace.getConfiguration().get<'inline' | 'module'>(SETTINGS.rewriteHelper, 'inline') === 'module' ? 'module' : 'inline' };
+}
+
+const cache = new Map<string, { version: number; helper: string | undefined; findings: Finding[] }>();
 
 /** Findings in the document's current text (empty for languages the scanner does not read). */
 export function findingsFor(doc: vscode.TextDocument): Finding[] {
   if (!isScanned(doc)) return [];
   const key = doc.uri.toString();
   const hit = cache.get(key);
-  if (hit && hit.version === doc.version) return hit.findings;
-  const findings = loadScanner().scanText(scanPath(doc), doc.getText());
-  cache.set(key, { version: doc.version, findings });
+  const options = rewriteOptions();
+  if (hit && hit.version === doc.version && hit.helper === options.helper) return hit.findings;
+  const findings = loadScanner().scanText(scanPath(doc), doc.getText(), options);
+  cache.set(key, { version: doc.version, helper: options.helper, findings });
   return findings;
 }
 
 export function rewriteDocument(doc: vscode.TextDocument): RewriteResult {
-  return loadScanner().rewriteText(scanPath(doc), doc.getText());
+  return loadScanner().rewriteText(scanPath(doc), doc.getText(), rewriteOptions());
 }
 
 /** Forgets closed documents. */

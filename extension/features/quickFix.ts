@@ -2,10 +2,11 @@
  * Quick fixes on reverse-over-reverse code: "MixFlow: rewrite to mixed mode" on every
  * rewritable finding at the requested lines, applying exactly that finding's edits (as its code
  * lens does) and attached to its diagnostic when the Problems view has one. Blocked findings get
- * no fix; their code lens explains them. Off with `mixflow.quickFix.enabled`.
+ * no fix; their code lens explains them. Where the inner loss is inline, "Extract inner loss into a
+ * function" is offered too (the refactor alone). Off with `mixflow.quickFix.enabled`.
  */
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_SOURCE, QUICK_FIX_TITLE, SCANNED_LANGUAGES, SETTINGS } from '../commands.js';
+import { DIAGNOSTIC_SOURCE, EXTRACT_LOSS_TITLE, QUICK_FIX_TITLE, SCANNED_LANGUAGES, SETTINGS } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { findingsFor } from './findings.js';
 import { findingRange, workspaceEdit } from './ranges.js';
@@ -25,12 +26,17 @@ class RewriteQuickFixProvider implements vscode.CodeActionProvider {
   provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext, token: vscode.CancellationToken): vscode.CodeAction[] {
     if (!enabled() || token.isCancellationRequested) return [];
     if (context.only && !vscode.CodeActionKind.QuickFix.intersects(context.only)) return [];
-    return rewritableOnLines(findingsFor(doc), range.start.line + 1, range.end.line + 1).map((f) => {
+    return rewritableOnLines(findingsFor(doc), range.start.line + 1, range.end.line + 1).flatMap((f) => {
       const action = new vscode.CodeAction(QUICK_FIX_TITLE, vscode.CodeActionKind.QuickFix);
       action.edit = workspaceEdit(doc, uniqueEdits([f]));
       action.diagnostics = context.diagnostics.filter((d) => isDiagnosticOf(d, f));
       action.isPreferred = true;
-      return action;
+      if (!f.extract) return [action];
+      // The refactor alone: the inline inner loss becomes a local function (the maths unchanged).
+      const extract = new vscode.CodeAction(EXTRACT_LOSS_TITLE, vscode.CodeActionKind.QuickFix);
+      extract.edit = workspaceEdit(doc, f.extract);
+      extract.diagnostics = action.diagnostics;
+      return [action, extract];
     });
   }
 }

@@ -1,15 +1,17 @@
 /**
  * Rewriting to mixed mode in the editor: one site (the code lens's target, or the finding at
  * the cursor) or the whole file. Only the scanner's edits are applied, as one undoable
- * WorkspaceEdit; sites it cannot rewrite without changing the maths are explained instead.
+ * WorkspaceEdit, shown first as a diff the user accepts (setting `mixflow.rewrite.preview`; the
+ * cursor then stays at the site); sites it cannot rewrite without changing the maths are explained instead.
  */
 import * as vscode from 'vscode';
-import { COMMANDS } from '../commands.js';
+import { COMMANDS, SETTINGS } from '../commands.js';
+import { confirmRewrite } from './rewritePreview.js';
 import { output } from '../output.js';
-import type { Finding } from '../scanner/index.js';
-import { findingsFor, isScanned, rewriteDocument } from './findings.js';
+import type { Finding, TextEdit } from '../scanner/index.js';
+import { findingsFor, isScanned, loadScanner, rewriteDocument } from './findings.js';
 import { workspaceEdit } from './ranges.js';
-import { findByKey, findingAtLine, isFindingKey, planFileRewrite, uniqueEdits } from './rewritePlan.js';
+import { applyTextEdits, summary, findByKey, findingAtLine, isFindingKey, planFileRewrite, uniqueEdits } from './rewritePlan.js';
 
 /** The document a command is for: the one named by the argument, else the active editor's. */
 async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undefined> {
@@ -37,9 +39,29 @@ function targetFinding(doc: vscode.TextDocument, key: unknown): Finding | undefi
   return f;
 }
 
+/** The reason and the fix first, the detail below. */
 async function explain(f: Finding): Promise<void> {
-  const blockers = f.blockers.map((b) => `\n\nNot rewritable: ${b.message} (line ${b.line}).`).join('');
-  await vscode.window.showInformationMessage(`MixFlow: ${f.message}`, { modal: true, detail: `${f.explanation}${blockers}` });
+  await vscode.window.showInformationMessage(`MixFlow: ${summary(f)}`, { modal: true, detail: `${f.message}. ${f.explanation}` });
+}
+
+/** `mixflow.rewrite.preview`: show the rewrite as a diff and ask before changing the file. */
+function previewEnabled(): boolean {
+  return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.rewritePreview, true);
+}
+
+/** With `mixflow.rewrite.helper` = module, the rewrite also creates mixflow_mg.py beside the file (kept if it exists). */
+function addHelperModule(we: vscode.WorkspaceEdit, doc: vscode.TextDocument, edits: readonly TextEdit[]): void {
+  const module = loadScanner().helperModuleFor(applyTextEdits(doc.getText(), edits));
+  if (!module || doc.uri.scheme !== 'file') return;
+  const target = vscode.Uri.joinPath(doc.uri, '..', module.name);
+  we.createFile(target, { ignoreIfExists: true, contents: new TextEncoder().encode(module.text) });
+}
+
+/** Where the site's first character is once `edits` are applied (inserted helpers move it down). */
+function shiftedOffset(offset: number, edits: readonly TextEdit[]): number {
+  let shift = 0;
+  for (const e of edits) if (e.range.end.offset <= offset && e.range.start.offset < offset) shift += e.newText.length - (e.range.end.offset - e.range.start.offset);
+  return offset + shift;
 }
 
 async function applyRewrite(uri?: unknown, key?: unknown): Promise<void> {
@@ -47,8 +69,21 @@ async function applyRewrite(uri?: unknown, key?: unknown): Promise<void> {
   const f = doc && targetFinding(doc, key);
   if (!doc || !f) return;
   if (!f.rewritable) return explain(f);
-  const ok = await vscode.workspace.applyEdit(workspaceEdit(doc, uniqueEdits([f])));
-  if (!ok) void vscode.window.showErrorMessage('MixFlow: the editor refused the rewrite; nothing was changed.');
+  const edits = uniqueEdits([f]);
+  // A preview first: the file changes only when the user accepts the diff.
+  if (previewEnabled() && !(await confirmRewrite(doc, edits))) return;
+  const we = workspaceEdit(doc, edits);
+  addHelperModule(we, doc, edits);
+  const site = doc.offsetAt(new vscode.Position(f.line - 1, f.column - 1));
+  if (!(await vscode.workspace.applyEdit(we))) {
+    void vscode.window.showErrorMessage('MixFlow: the editor refused the rewrite; nothing was changed.');
+    return;
+  }
+  // The cursor stays at the rewritten site.
+  const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
+  const at = doc.positionAt(shiftedOffset(site, edits));
+  editor.selection = new vscode.Selection(at, at);
+  editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
 async function explainFinding(uri?: unknown, key?: unknown): Promise<void> {
@@ -65,7 +100,10 @@ async function rewriteFile(uri?: unknown): Promise<void> {
     void vscode.window.showWarningMessage(`MixFlow: ${vscode.workspace.asRelativePath(doc.uri)}: ${plan.error}.`);
     return;
   }
-  if (!(await vscode.workspace.applyEdit(workspaceEdit(doc, plan.edits)))) {
+  if (previewEnabled() && !(await confirmRewrite(doc, plan.edits))) return;
+  const we = workspaceEdit(doc, plan.edits);
+  addHelperModule(we, doc, plan.edits);
+  if (!(await vscode.workspace.applyEdit(we))) {
     void vscode.window.showErrorMessage('MixFlow: the editor refused the rewrite; nothing was changed.');
     return;
   }

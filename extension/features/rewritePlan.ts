@@ -4,7 +4,7 @@
  * maths: for a whole file, the edits of the findings the scanner applied (identical helper
  * insertions once), checked against the scanner's rewritten text before anything is applied.
  */
-import type { Finding, RewriteResult, TextEdit } from '../scanner/index.js';
+import type { BlockerId, Finding, PatternId, RewriteResult, TextEdit } from '../scanner/index.js';
 
 /** What identifies a finding across rescans (a code lens carries it to the command). */
 export interface FindingKey {
@@ -79,11 +79,52 @@ export function planFileRewrite(text: string, result: RewriteResult): FilePlan {
   return { edits, applied: result.applied.length, notRewritten: result.notRewritten };
 }
 
-/** A code lens's title for a finding. */
+/** What a site is, in a few words (the lens and the Problems entry lead with it). */
+const WHAT: Record<PatternId, string> = {
+  'torch-create-graph-hvp': 'Hessian-vector product', 'torch-functional-hvp': 'Hessian-vector product',
+  'jax-hvp': 'Hessian-vector product', 'torch-func-hvp': 'Hessian-vector product',
+  'torch-double-backward-jvp': 'JVP by double backward',
+  'torch-unrolled-inner-loop': 'inner loop', 'torch-func-unrolled-inner-loop': 'inner loop', 'jax-unrolled-inner-loop': 'inner loop',
+  'torch-create-graph-double-backward': 'double backward', 'torch-backward-create-graph': 'backward(create_graph=True)',
+  'torch-functional-hessian': 'Hessian', 'jax-jacrev-jacrev': 'Hessian', 'torch-func-jacrev-jacrev': 'Hessian',
+  'jax-grad-of-grad': 'grad of grad', 'torch-func-grad-of-grad': 'grad of grad', 'jax-optax-in-differentiated-fn': 'optax inner loop',
+  'higher-innerloop': 'higher inner loop', 'learn2learn-maml-second-order': 'learn2learn MAML', 'torchopt-meta-optimizer': 'torchopt meta-optimiser',
+  'torchmeta-gradient-update': 'torchmeta inner step', 'tfjs-nested-grad': 'nested tf.grad',
+};
+
+/** Why a site is blocked, in a few words. */
+const WHY: Record<BlockerId, string> = {
+  'custom-function-without-jvp': 'autograd.Function without jvp', 'fused-attention': 'fused attention', 'custom-vjp-in-inner-loss': 'custom_vjp in the loss',
+  'torch-compile': 'torch.compile', 'in-place-parameter-update': 'in-place parameter update', 'tracked-batchnorm-stats': 'BatchNorm running stats',
+  'random-in-loss': 'randomness in the loss', 'tensor-to-python': '.item() in the loss', 'inner-loss-not-a-function': 'loss not liftable',
+  'unsupported-site': 'shape not supported', 'library-inner-step': 'a library-owned inner step',
+  'functional-outer-transform': 'outer torch.func transform', 'no-forward-mode': 'no forward mode in TF.js',
+};
+
+/** A code lens's title for a finding: what, and what to do, in a few words. */
 export function lensTitle(f: Finding): string {
-  const what = f.message.split(' (')[0]!;
-  const short = what.length > 60 ? `${what.slice(0, 59)}…` : what;
-  if (f.rewritable) return `MixFlow: reverse-over-reverse (${short}) — rewrite to mixed mode`;
-  const blocked = f.blockers.length > 0 ? `blocked by ${f.blockers.map((b) => b.id).join(', ')}; ` : '';
-  return `MixFlow: reverse-over-reverse (${short}) — ${blocked}explain`;
+  const what = `MixFlow: reverse-over-reverse ${WHAT[f.pattern]}`;
+  if (f.rewritable) return `${what}: rewrite to mixed mode`;
+  const b = f.blockers[0];
+  if (!b) return `${what}: explain`;
+  return `${what}: blocked by ${WHY[b.id]}${b.line === f.line ? '' : ` (line ${b.line})`}`;
+}
+
+/**
+ * The reason and the fix, one short paragraph: what the hover and the Problems entry lead with
+ * (the detail follows in the hover).
+ */
+export function summary(f: Finding): string {
+  const what = `Reverse-over-reverse ${WHAT[f.pattern]}`;
+  if (f.rewritable) {
+    return `${what}: the outer gradient keeps every intermediate of the inner backward pass. ` +
+      'Fix: rewrite it to mixed mode (forward-over-reverse), the same numbers with less memory.';
+  }
+  const reasons = f.blockers.map((b) => `${b.message} (line ${b.line})`).join('; ');
+  return `${what}, not rewritable: ${reasons}.`;
+}
+
+/** Markdown-escapes text without turning spaces into &nbsp; (so hovers wrap between words). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-!<>|~]/g, (c) => `\\${c}`);
 }

@@ -60,7 +60,7 @@ export async function rewriteCommand(argv: string[]): Promise<number> {
   if (!existsSync(file) || !statSync(file).isFile()) return usageError(`rewrite: no such file: ${file}`, REWRITE_USAGE);
   const result = rewriteText(file, readFileSync(file, 'utf8'));
   for (const f of result.notRewritten) {
-    process.stderr.write(`${file}:${f.line}:${f.column}: ${f.pattern}: not rewritten. ${f.explanation}\n`);
+    process.stderr.write(`${file}:${f.line}:${f.column}: ${f.pattern}: not rewritten: ${f.blockers.map((b) => `${b.message} (line ${b.line})`).join('; ')}.\n`);
   }
   if (result.text === null) {
     const why = result.findings.length === 0

@@ -1,7 +1,12 @@
 /** One-line messages and longer explanations for every pattern, shared by all front ends. */
 import type { PatternId } from './findings.js';
 
-interface Text { message: string; explanation: string }
+interface Text {
+  message: string;
+  explanation: string;
+  /** Why a pattern the rewriter never serves is not rewritten, and what to do instead (one sentence). */
+  whyNot?: string;
+}
 
 const STORES =
   'Reverse-over-reverse differentiates the backward pass itself, so the outer reverse sweep must keep ' +
@@ -39,9 +44,9 @@ export const TEXTS: Record<PatternId, Text> = {
   },
   'torch-backward-create-graph': {
     message: '.backward(create_graph=True) whose .grad is differentiated again (reverse-over-reverse)',
-    explanation: `${STORES}; the .grad buffers hold a full differentiable graph. ${MIXED} ` +
-      'Not rewritten automatically: .grad side effects are not local. Compute the inner gradient with autograd.grad ' +
-      'on a loss function so MixFlowInnerGrad (or torch.func.jvp of torch.func.grad) can replace it.',
+    explanation: `${STORES}; the .grad buffers hold a full differentiable graph. ${MIXED}`,
+    whyNot: '.backward() writes .grad as a side effect the rewriter cannot localise; compute the inner gradient with ' +
+      'torch.autograd.grad(loss, params, create_graph=True) instead, then the rewrite is offered',
   },
   'torch-functional-hvp': {
     message: 'torch.autograd.functional.hvp/vhp computes the HVP by double backward',
@@ -54,19 +59,32 @@ export const TEXTS: Record<PatternId, Text> = {
       'Rewrite: torch.func.hessian(f)(x), which is jacfwd(jacrev(f)).',
   },
   'higher-innerloop': {
-    message: 'higher.innerloop_ctx differentiates through diffopt.step reverse-over-reverse',
-    explanation: `${STORES}: higher keeps a differentiable copy of the parameters and of every inner gradient for each diffopt.step. ${MIXED} ` +
-      'Not rewritten automatically (the library owns the inner step): write the inner loop functionally and wrap the inner gradient in MixFlowInnerGrad.',
+    message: 'higher (innerloop_ctx / get_diff_optim) differentiates through diffopt.step reverse-over-reverse',
+    explanation: `${STORES}: higher keeps a differentiable copy of the parameters and of every inner gradient for each diffopt.step. ${MIXED}`,
+    whyNot: 'higher owns the inner step (diffopt.step takes the gradient itself). Migrate: fast = list(model.parameters()); ' +
+      'per step loss = loss_fn(fmodel(x, params=fast), y); grads = torch.autograd.grad(loss, fast, create_graph=True); ' +
+      'fast = [w - lr * g for w, g in zip(fast, grads)]; then the rewrite is offered',
   },
   'learn2learn-maml-second-order': {
     message: 'learn2learn MAML/MetaSGD with first_order=False adapts with create_graph=True',
-    explanation: `${STORES}: every adapt() call keeps the graph of the inner gradient. ${MIXED} ` +
-      'Not rewritten automatically (the library computes the gradient); replace adapt() by a functional inner step using MixFlowInnerGrad. Switching to first_order=True would change the maths.',
+    explanation: `${STORES}: every adapt() call keeps the graph of the inner gradient. ${MIXED} Switching to first_order=True would change the maths.`,
+    whyNot: 'learn2learn owns the inner step (adapt() takes the gradient itself). Migrate: fast = dict(learner.module.named_parameters()); ' +
+      'loss = loss_fn(torch.func.functional_call(learner.module, fast, (x,)), y); grads = torch.autograd.grad(loss, fast.values(), create_graph=True); ' +
+      'fast = {n: w - lr * g for (n, w), g in zip(fast.items(), grads)}; then the rewrite is offered',
   },
   'torchopt-meta-optimizer': {
     message: 'torchopt meta-optimizer (MetaSGD/MetaAdam) steps are differentiated reverse-over-reverse',
-    explanation: `${STORES}: each meta-optimizer step keeps the differentiable inner gradient. ${MIXED} ` +
-      'Not rewritten automatically (the library computes the gradient); use a functional inner loop with MixFlowInnerGrad.',
+    explanation: `${STORES}: each meta-optimizer step keeps the differentiable inner gradient. ${MIXED}`,
+    whyNot: 'torchopt owns the inner step (step() takes the gradient itself). Migrate: keep the fast weights in a dict, ' +
+      'grads = torch.autograd.grad(loss, fast.values(), create_graph=True) and apply the update yourself ' +
+      '(torchopt.sgd/adam functional updates work on it); then the rewrite is offered',
+  },
+  'torchmeta-gradient-update': {
+    message: 'torchmeta gradient_update_parameters (first_order=False by default) differentiates its inner step reverse-over-reverse',
+    explanation: `${STORES}: the update builds the inner gradient with create_graph=True. ${MIXED}`,
+    whyNot: 'torchmeta owns the inner step (gradient_update_parameters takes the gradient itself). Migrate: params = OrderedDict(model.meta_named_parameters()); ' +
+      'loss = F.cross_entropy(model(x, params=params), y); grads = torch.autograd.grad(loss, params.values(), create_graph=True); ' +
+      'params = OrderedDict((n, p - step_size * g) for (n, p), g in zip(params.items(), grads)); then the rewrite is offered',
   },
   'jax-hvp': {
     message: 'Hessian-vector product as reverse-over-reverse (grad of a function of grad)',
@@ -88,8 +106,8 @@ export const TEXTS: Record<PatternId, Text> = {
   },
   'jax-optax-in-differentiated-fn': {
     message: 'optax update inside a differentiated function: the meta-gradient flows reverse-over-reverse through the inner gradient',
-    explanation: `${STORES}, plus the optimiser state of every step. ${MIXED} ` +
-      'Not rewritten automatically (optax transforms are opaque here); wrap the gradient passed to opt.update in mixflow_grad.',
+    explanation: `${STORES}, plus the optimiser state of every step. ${MIXED}`,
+    whyNot: 'the gradient reaches optax through opt.update; compute it with mixflow_grad(loss) (the helper `mixflow rewrite` inserts for jax.grad inner loops) and pass that to opt.update',
   },
   'torch-func-hvp': {
     message: 'Hessian-vector product as torch.func reverse-over-reverse',
@@ -106,10 +124,11 @@ export const TEXTS: Record<PatternId, Text> = {
   'torch-func-unrolled-inner-loop': {
     message: 'torch.func meta-gradient through an inner loop whose body calls grad (reverse-over-reverse)',
     explanation: `${STORES}: every inner step's backward residuals are stored for the outer pass. ${MIXED} ` +
-      'Not rewritten automatically: compute the inner gradient with MixFlowInnerGrad (autograd.Function with a jvp-of-grad backward).',
+      'Rewrite: the inner torch.func.grad(loss) becomes mixflow_grad(loss), the same gradient through MixFlowInnerGrad.',
   },
   'tfjs-nested-grad': {
     message: 'Nested TF.js gradient (tf.grad/tf.grads/tf.variableGrads of a function that calls a gradient)',
     explanation: `${STORES}. ${TFJS}`,
+    whyNot: 'TensorFlow.js has no forward mode; run the meta-gradient with the MixFlow Studio engine (fwdrevGrad) instead',
   },
 };

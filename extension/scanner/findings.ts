@@ -18,6 +18,7 @@ export type PatternId =
   | 'higher-innerloop'
   | 'learn2learn-maml-second-order'
   | 'torchopt-meta-optimizer'
+  | 'torchmeta-gradient-update'
   // Functional transforms (JAX and torch.func share one analysis)
   | 'jax-hvp'
   | 'jax-jacrev-jacrev'
@@ -36,7 +37,17 @@ export type BlockerId =
   | 'fused-attention'
   | 'custom-vjp-in-inner-loss'
   | 'torch-compile'
-  | 'in-place-parameter-update';
+  | 'in-place-parameter-update'
+  // The inner loss changes state or draws random numbers: the mixed-mode backward re-runs it.
+  | 'tracked-batchnorm-stats'
+  | 'random-in-loss'
+  | 'tensor-to-python'
+  // Not a blocker in the code itself: the rewriter cannot serve this shape (the message says why and what to do).
+  | 'inner-loss-not-a-function'
+  | 'unsupported-site'
+  | 'library-inner-step'
+  | 'functional-outer-transform'
+  | 'no-forward-mode';
 
 /** 1-based line and column, plus the 0-based character offset into the file text. */
 export interface Position {
@@ -58,7 +69,10 @@ export interface TextEdit {
 
 export interface Blocker {
   id: BlockerId;
+  /** What blocks and what to do, one sentence; names the expression when there is one. */
   message: string;
+  /** The source text of the blocking expression (shortened), when the blocker is one. */
+  expression?: string;
   line: number;
   column: number;
 }
@@ -77,4 +91,10 @@ export interface Finding {
   blockers: Blocker[];
   /** Edits that rewrite this site to mixed mode; empty when not rewritable. */
   edits: TextEdit[];
+  /**
+   * "Extract inner loss into a function": edits that only move the inline inner loss into a
+   * local function and call it (the maths unchanged); after them the site rewrites through the
+   * named function. Present when the inner loss is inline.
+   */
+  extract?: TextEdit[];
 }

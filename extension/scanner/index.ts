@@ -9,6 +9,10 @@ import { scanPython } from './python/scan.js';
 import { scanTypeScript } from './typescript/scan.js';
 import { applyEdits } from './rewrite/apply.js';
 import { isSource, walkSources } from './walk.js';
+import { helperModuleFor, type RewriteOptions } from './rewrite/helper-module.js';
+
+export type { RewriteOptions } from './rewrite/helper-module.js';
+export { helperModuleFor } from './rewrite/helper-module.js';
 
 export type { Finding, PatternId, BlockerId, Blocker, Position, Range, TextEdit } from './findings.js';
 
@@ -17,8 +21,8 @@ function byPosition(a: Finding, b: Finding): number {
 }
 
 /** Findings in one file's text; the language comes from the path's extension. */
-export function scanText(path: string, text: string): Finding[] {
-  const findings = /\.pyi?$/.test(path) ? scanPython(path, text) : isSource(path) ? scanTypeScript(path, text) : [];
+export function scanText(path: string, text: string, options: RewriteOptions = {}): Finding[] {
+  const findings = /\.pyi?$/.test(path) ? scanPython(path, text, 'fast', options) : isSource(path) ? scanTypeScript(path, text) : [];
   return findings.sort(byPosition);
 }
 
@@ -41,11 +45,18 @@ export interface RewriteResult {
   applied: Finding[];
   /** Findings left as they were, each with the reason in its explanation. */
   notRewritten: Finding[];
+  /** With `helper: 'module'`: the module the rewritten file imports its helpers from (write it beside the file). */
+  helperModule?: { name: string; text: string };
 }
 
-export function rewriteText(path: string, text: string): RewriteResult {
-  const findings = scanText(path, text);
+export function rewriteText(path: string, text: string, options: RewriteOptions = {}): RewriteResult {
+  const findings = scanText(path, text, options);
   const { text: rewritten, applied, skipped } = applyEdits(text, findings);
   const notRewritten = findings.filter((f) => !applied.includes(f));
-  return { text: applied.length > 0 ? rewritten : null, findings, applied, notRewritten: [...notRewritten.filter((f) => !skipped.includes(f)), ...skipped] };
+  const helperModule = options.helper === 'module' && applied.length > 0 ? helperModuleFor(rewritten) : undefined;
+  return {
+    text: applied.length > 0 ? rewritten : null, findings, applied,
+    notRewritten: [...notRewritten.filter((f) => !skipped.includes(f)), ...skipped],
+    ...(helperModule ? { helperModule } : {}),
+  };
 }

@@ -25,6 +25,11 @@ export class LineIndex {
     return { start: this.position(from), end: this.position(to) };
   }
 
+  /** The 0-based offset of a 1-based line and column. */
+  offsetOf(line: number, column: number): number {
+    return this.lineStarts[line - 1] + column - 1;
+  }
+
   /** Offset of the first character of the line containing `offset`. */
   lineStart(offset: number): number {
     return this.lineStarts[this.position(offset).line - 1];

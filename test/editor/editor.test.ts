@@ -19,7 +19,7 @@ import { launch, requireChromium, type Browser } from '../webview/browser.js';
 import { requireCodeServer, startCodeServer, type CodeServer } from './codeServer.js';
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
-import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
+import { applyQuickFix, applyPreview, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
 import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes } from './workspace.js';
 import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
@@ -38,11 +38,15 @@ const hvpFinding = onlyFinding(HVP_FIXTURE, HVP);
 const blockedFinding = onlyFinding(BLOCKED_FIXTURE, BLOCKED);
 /** The HVP file rewritten to mixed mode, exactly as `mixflow rewrite` prints it. */
 const HVP_REWRITTEN = rewriteText(HVP_FIXTURE, HVP).text!;
-const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-/** The palette in a Python editor: every command but those its `when` keeps to other files (setups, profiles). */
-const PALETTE = MANIFEST.contributes.commands
-  .filter((c: { command: string }) => !MANIFEST.contributes.menus.commandPalette.some((m: { command: string; when?: string }) => m.command === c.command && /resourceFilename/.test(m.when ?? '')))
-  .map((c: { title: string; category: string }) => `${c.category}: ${c.title}`) as string[];
+const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).contributes;
+/**
+ * What F1 lists in a Python editor: every command but those the manifest hides there (`false`,
+ * only in a rewrite preview, or only on setups and profiles).
+ */
+const HIDDEN = new Set((MANIFEST.menus.commandPalette as { command: string; when?: string }[])
+  .filter((m) => m.when === 'false' || m.when === 'resourceScheme == mixflow-preview' || /resourceFilename/.test(m.when ?? '')).map((m) => m.command));
+const PALETTE = (MANIFEST.commands as { command: string; title: string; category: string }[])
+  .filter((c) => !HIDDEN.has(c.command)).map((c) => `${c.category}: ${c.title}`);
 
 let extensionDir: string | undefined;
 let folder: string | undefined;
@@ -92,6 +96,7 @@ test('UI: the MixFlow code lens is drawn above the HVP line; clicking it rewrite
   const lenses = (await lensesOnScreen(page)).filter((l) => l.text.startsWith('MixFlow'));
   assert.deepEqual(lenses, [{ text: lensTitle(hvpFinding), line: hvpFinding.line }]);
   await clickLens(page, 'rewrite to mixed mode');
+  await applyPreview(page); // the rewrite is shown in the refactor preview first
   await saveEdit(page);
   assert.equal(onDisk(FILES.uiLens), HVP_REWRITTEN);
 });

@@ -138,6 +138,27 @@ export async function applyQuickFix(page: Page, text: string, title: string): Pr
   await entry.click();
 }
 
+/**
+ * Applies the rewrite the preview diff shows: its ✓ (MixFlow: Apply Previewed Rewrite) in the
+ * diff's title bar, clicked through the DOM (the title bar re-renders while the diff settles,
+ * which playwright's stability wait reads as a detached element), again until the diff closes:
+ * a click that lands before the diff is wired up does nothing.
+ */
+export async function applyPreview(page: Page): Promise<void> {
+  const apply = page.locator('.editor-actions .action-label[aria-label*="Apply Previewed Rewrite"]').first();
+  const diffTab = page.locator('.part.editor .tab', { hasText: 'rewritten to mixed mode' });
+  await apply.waitFor({ timeout: 15_000 });
+  for (let tries = 1; ; tries++) {
+    await apply.evaluate((el) => (el as { click(): void }).click()).catch(() => undefined);
+    try {
+      await diffTab.waitFor({ state: 'detached', timeout: 3000 });
+      return;
+    } catch (e) {
+      if (tries === 5) throw e;
+    }
+  }
+}
+
 /** Waits for the active editor to hold an unsaved edit (edits arrive from the extension host asynchronously), then saves it (Ctrl+S). */
 export async function saveEdit(page: Page): Promise<void> {
   const dirty = page.locator('.part.editor .tab.active.dirty');

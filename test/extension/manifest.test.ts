@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BACKEND_CHOICES, CATEGORY, COMMANDS, PROFILE_VIEW_TYPE, REMAT_CHOICES, SETTINGS } from '../../extension/commands.js';
+import { BACKEND_CHOICES, CATEGORY, COMMANDS, HELPER_CHOICES, PROFILE_VIEW_TYPE, REMAT_CHOICES, SETTINGS } from '../../extension/commands.js';
 
 const ROOT = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -37,6 +37,14 @@ test('settings exist for code lenses, decorations, the quick fix, live diagnosti
   assert.deepEqual(settings[SETTINGS.profileRemat]!.enum, [...REMAT_CHOICES]);
   assert.equal(settings[SETTINGS.profileBackend]!.default, 'auto');
   assert.deepEqual(settings[SETTINGS.profileBackend]!.enum, [...BACKEND_CHOICES]);
+  assert.equal(settings[SETTINGS.rewriteHelper]!.default, 'inline');
+  assert.deepEqual([settings[SETTINGS.rewritePreview]!.type, settings[SETTINGS.rewritePreview]!.default], ['boolean', true]);
+  assert.deepEqual(settings[SETTINGS.rewriteHelper]!.enum, [...HELPER_CHOICES]);
+});
+
+test('the code-lens target command is hidden from the palette', () => {
+  const palette: { command: string; when?: string }[] = pkg.contributes.menus.commandPalette;
+  assert.equal(palette.find((m) => m.command === COMMANDS.applyRewrite)?.when, 'false');
 });
 
 test('activation is narrow: languages, setups, commands and the panel, never "*"', () => {

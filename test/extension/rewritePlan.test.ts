@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyTextEdits, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, rewritableOnLines, uniqueEdits } from '../../extension/features/rewritePlan.js';
+import { applyTextEdits, escapeMarkdown, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, rewritableOnLines, summary, uniqueEdits } from '../../extension/features/rewritePlan.js';
 import { rewriteText, scanText } from '../../extension/scanner/index.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'scanner');
@@ -71,13 +71,29 @@ test('finding keys find the same finding after a rescan; the cursor finds the in
   assert.equal(findingAtLine(findings, 100000), undefined);
 });
 
-test('lens titles: rewrite for rewritable findings, explain for the others', () => {
+test('lens titles: what and what to do in a few words; the reason first for blocked sites', () => {
   const all = files.flatMap((file) => scanText(file, readFileSync(file, 'utf8')));
-  const r = all.find((f) => f.rewritable)!;
-  const b = all.find((f) => !f.rewritable && f.blockers.length > 0)!;
-  assert.match(lensTitle(r), /^MixFlow: reverse-over-reverse \(.+\) — rewrite to mixed mode$/);
-  assert.match(lensTitle(b), /^MixFlow: reverse-over-reverse \(.+\) — blocked by [a-z-]+.*; explain$/);
-  assert.ok(all.every((f) => lensTitle(f).length < 140));
+  const r = all.find((f) => f.pattern === 'torch-unrolled-inner-loop' && f.rewritable)!;
+  const b = all.find((f) => !f.rewritable && f.blockers.some((x) => x.id === 'tracked-batchnorm-stats'))!;
+  assert.equal(lensTitle(r), 'MixFlow: reverse-over-reverse inner loop: rewrite to mixed mode');
+  assert.equal(lensTitle(b), `MixFlow: reverse-over-reverse inner loop: blocked by BatchNorm running stats (line ${b.blockers[0]!.line})`);
+  assert.ok(all.every((f) => lensTitle(f).length < 100), 'short');
+});
+
+test('the hover and the Problems entry lead with the reason and the fix, one short paragraph', () => {
+  const all = files.flatMap((file) => scanText(file, readFileSync(file, 'utf8')));
+  for (const f of all) {
+    const text = summary(f);
+    assert.ok(!text.includes('\n') && text.length < 600, text);
+    if (f.rewritable) assert.match(text, /Fix: rewrite it to mixed mode/);
+    else for (const b of f.blockers) assert.ok(text.includes(`${b.message} (line ${b.line})`), text);
+  }
+});
+
+test('hover markdown: special characters escaped, spaces kept as spaces (no &nbsp;, so words wrap)', () => {
+  const escaped = escapeMarkdown('torch.autograd.grad(loss, w, create_graph=True) * [x] #1 <b>');
+  assert.ok(!escaped.includes('&nbsp;') && escaped.includes(' '));
+  assert.equal(escaped, 'torch.autograd.grad\\(loss, w, create\\_graph=True\\) \\* \\[x\\] \\#1 \\<b\\>');
 });
 
 test('quick fixes: every rewritable finding at the lines asked about, no blocked one', () => {

@@ -77,7 +77,8 @@ test('rewrite exits 1 and says why when nothing can be rewritten', async () => {
   assert.equal(blocked.code, 1);
   assert.equal(blocked.out, '');
   assert.match(blocked.err, /higher-innerloop: not rewritten/);
-  assert.match(blocked.err, /none of the 6 finding\(s\) can be rewritten/);
+  assert.match(blocked.err, /none of the 8 finding\(s\) can be rewritten/);
+  assert.match(blocked.err, /higher-innerloop: not rewritten: higher owns the inner step .*Migrate: .*\(line 13\)\./);
   const clean = await capture(() => rewriteCommand([join(CORPUS, 'python', 'torch_negatives.py')]));
   assert.equal(clean.code, 1);
   assert.match(clean.err, /no reverse-over-reverse meta-gradient code found/);

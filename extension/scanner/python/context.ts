@@ -2,10 +2,11 @@
  * Everything a Python pattern needs about one file: the tree, name resolution,
  * the table of named functions, and a factory for findings.
  */
-import type { Blocker, Finding, PatternId, TextEdit } from '../findings.js';
+import type { Blocker, BlockerId, Finding, PatternId, TextEdit } from '../findings.js';
 import { TEXTS } from '../explanations.js';
 import { all, assignedValue, child, children, src, targetNames, within, type PyDoc, type SyntaxNode } from './parse.js';
 import { Names } from './names.js';
+import type { RewriteOptions } from '../rewrite/helper-module.js';
 
 export class PyContext {
   readonly names: Names;
@@ -14,11 +15,18 @@ export class PyContext {
   /** Variable name -> the call expression assigned to it (`opt = optax.adam(…)`). */
   readonly assignedCalls = new Map<string, SyntaxNode>();
 
-  constructor(readonly doc: PyDoc) {
+  /** Every function of a name (nested helpers such as `def body` repeat across functions). */
+  private readonly functionsNamed = new Map<string, SyntaxNode[]>();
+
+  constructor(readonly doc: PyDoc, readonly options: RewriteOptions = {}) {
     this.names = new Names(doc);
     for (const def of all(doc, 'FunctionDefinition')) {
       const name = child(def, 'VariableName');
-      if (name) this.functions.set(src(doc, name), def);
+      if (!name) continue;
+      this.functions.set(src(doc, name), def);
+      const list = this.functionsNamed.get(src(doc, name)) ?? [];
+      list.push(def);
+      this.functionsNamed.set(src(doc, name), list);
     }
     for (const assign of all(doc, 'AssignStatement')) {
       const targets = targetNames(doc, assign);
@@ -27,6 +35,19 @@ export class PyContext {
       if (value.name === 'LambdaExpression') this.functions.set(targets[0], value);
       if (value.name === 'CallExpression') this.assignedCalls.set(targets[0], value);
     }
+  }
+
+  /** The function `name` means where `at` refers to it: the innermost definition whose scope holds `at`. */
+  functionAt(name: string, at: SyntaxNode): SyntaxNode | undefined {
+    const list = this.functionsNamed.get(name);
+    if (!list || list.length === 1) return this.functions.get(name);
+    let best: SyntaxNode | undefined;
+    for (const def of list) {
+      const scope = def.parent?.parent?.name === 'FunctionDefinition' || def.parent?.parent?.name === 'ClassDefinition' ? def.parent.parent : null;
+      const holds = scope ? at.from >= scope.from && at.to <= scope.to : true;
+      if (holds && (!best || def.from > best.from)) best = def;
+    }
+    return best ?? this.functions.get(name);
   }
 
   text(node: SyntaxNode): string {
@@ -63,17 +84,19 @@ export class PyContext {
     return found;
   }
 
-  /** `whyNot` explains a site that has no blockers but still cannot be rewritten. */
-  finding(node: SyntaxNode, pattern: PatternId, blockers: Blocker[], edits: TextEdit[], whyNot = ''): Finding {
+  /**
+   * `whyNot` explains a site that has no blockers in its code but still cannot be rewritten:
+   * it becomes a blocker of its own (id `whyNotId`) at the site, so `blockers` is never empty
+   * when `rewritable` is false.
+   */
+  finding(node: SyntaxNode, pattern: PatternId, blockers: Blocker[], edits: TextEdit[], whyNot = '', whyNotId: BlockerId = 'unsupported-site'): Finding {
     const start = this.doc.lines.position(node.from);
     const end = this.doc.lines.position(node.to);
     const text = TEXTS[pattern];
-    let explanation = text.explanation;
-    if (blockers.length > 0) {
-      explanation += ' Not rewritten because: ' + blockers.map((b) => `${b.message} (line ${b.line})`).join('; ') + '.';
-    } else if (edits.length === 0 && whyNot) {
-      explanation += ` Not rewritten: ${whyNot}.`;
+    if (blockers.length === 0 && edits.length === 0) {
+      blockers = [{ id: whyNotId, message: whyNot || text.whyNot || 'this shape is not one the rewriter can prove equivalent', line: start.line, column: start.column }];
     }
+    const explanation = `${text.explanation} Not rewritten because: ${blockers.map((b) => `${b.message} (line ${b.line})`).join('; ')}.`;
     return {
       file: this.doc.path,
       line: start.line,
@@ -82,7 +105,7 @@ export class PyContext {
       endColumn: end.column,
       pattern,
       message: text.message,
-      explanation,
+      explanation: blockers.length > 0 ? explanation : text.explanation,
       rewritable: blockers.length === 0 && edits.length > 0,
       blockers,
       edits: blockers.length === 0 ? edits : [],

@@ -32,6 +32,11 @@ export class Names {
     return this.aliases.get(local) === qualified;
   }
 
+  /** Is `local` bound by an import or an alias of an imported name (a global, not a local value)? */
+  isImported(local: string): boolean {
+    return this.aliases.has(local);
+  }
+
   /** Qualified name of a VariableName / MemberExpression chain, or null when not a plain name. */
   qualify(node: SyntaxNode | null): string | null {
     if (!node) return null;

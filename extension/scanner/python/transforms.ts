@@ -42,7 +42,7 @@ export class Transforms {
     if (!expr || depth > 8) return {};
     if (expr.name === 'LambdaExpression') return { fn: expr };
     if (expr.name === 'VariableName') {
-      const fn = this.ctx.functions.get(this.ctx.text(expr));
+      const fn = this.ctx.functionAt(this.ctx.text(expr), expr);
       if (fn) return this.isOpaque(fn) ? {} : { fn };
       return this.resolve(this.ctx.assignedCalls.get(this.ctx.text(expr)) ?? null, depth + 1);
     }

@@ -9,7 +9,7 @@ import { callArgs, child, children, isPure, sameNode, type SyntaxNode } from '..
 import { dotPartner } from '../python/dot-forms.js';
 import type { Framework, Site } from '../python/transforms.js';
 import { ensureImport, insertHelper } from './python-insert.js';
-import { JAX_HELPER, JAX_HELPER_NAME } from './helpers.js';
+import { JAX_HELPER, JAX_HELPER_NAME, JAX_VALUE_AND_GRAD_NAME } from './helpers.js';
 
 const GRADS = ['jax.grad', 'torch.func.grad'];
 const INNER_HESSIAN = ['jax.grad', 'jax.jacrev', 'torch.func.grad', 'torch.func.jacrev'];
@@ -78,13 +78,23 @@ export function rewriteJacrevJacrev(ctx: PyContext, fw: Framework, outer: Syntax
   return [...ensureImport(ctx, moduleOf(fw)), ctx.edit(outer.firstChild.from, outer.firstChild.to, `${fw}.jacfwd`)];
 }
 
-/** Inner `jax.grad(loss)` calls in the loop become `mixflow_grad(loss)` (custom_vjp, jvp-of-grad backward). */
+/**
+ * Inner `jax.grad(loss[, has_aux=…])` / `jax.value_and_grad(loss[, has_aux=…])` in the loop become
+ * `mixflow_grad(loss, …)` / `mixflow_value_and_grad(loss, …)` (custom_vjp, jvp-of-grad backward).
+ */
 export function rewriteUnrolledJax(ctx: PyContext, sites: Site[]): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const site of sites) {
-    const f = plainGradOf(ctx, site.transform);
-    if (!f || ctx.names.calleeName(site.transform!) !== 'jax.grad' || !ctx.functions.has(f)) return [];
-    edits.push(ctx.edit(site.transform!.from, site.transform!.to, `${JAX_HELPER_NAME}(${f})`));
+    const t = site.transform;
+    const name = t ? ctx.names.calleeName(t) : null;
+    if (!t || (name !== 'jax.grad' && name !== 'jax.value_and_grad')) return [];
+    const args = callArgs(ctx.doc, t);
+    const fn = args[0];
+    if (!fn || fn.name !== null || fn.star || !(isPure(fn.value) || fn.value.name === 'LambdaExpression')) return [];
+    if (args.slice(1).some((a) => a.name !== 'has_aux' && !(a.name === 'argnums' && ctx.text(a.value) === '0'))) return [];
+    const hasAux = args.find((a) => a.name === 'has_aux');
+    const helper = name === 'jax.grad' ? JAX_HELPER_NAME : JAX_VALUE_AND_GRAD_NAME;
+    edits.push(ctx.edit(t.from, t.to, `${helper}(${ctx.text(fn.value)}${hasAux ? `, has_aux=${ctx.text(hasAux.value)}` : ''})`));
   }
   return edits.length === 0 ? [] : [...insertHelper(ctx, 'jax', JAX_HELPER), ...edits];
 }

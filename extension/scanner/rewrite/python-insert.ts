@@ -5,6 +5,7 @@
 import type { TextEdit } from '../findings.js';
 import type { PyContext } from '../python/context.js';
 import { children } from '../python/parse.js';
+import { HELPER_MODULE, HELPER_NAMES } from './helper-module.js';
 
 /** Offset just after the last top-level import (or after the module docstring). */
 const insertionPoints = new WeakMap<PyContext, number>();
@@ -35,9 +36,16 @@ export function ensureImport(ctx: PyContext, module: 'torch' | 'jax'): TextEdit[
   return [ctx.edit(at, at, at === 0 ? `import ${module}\n` : `\nimport ${module}`)];
 }
 
-/** Inserts `helper` after the imports; identical insertions are merged when edits are applied. */
+/**
+ * Inserts `helper` after the imports (identical insertions are merged when edits are applied), or
+ * with `helper: 'module'` an import of it from mixflow_mg.py, which the rewrite writes beside the file.
+ */
 export function insertHelper(ctx: PyContext, module: 'torch' | 'jax', helper: string): TextEdit[] {
   const at = afterImports(ctx);
+  if (ctx.options.helper === 'module') {
+    const line = `from ${HELPER_MODULE} import ${HELPER_NAMES[module].join(', ')}`;
+    return [...ensureImport(ctx, module), ctx.edit(at, at, at === 0 ? `${line}\n` : `\n${line}`)];
+  }
   const text = at === 0 ? `${helper}\n\n` : `\n\n\n${helper}`;
   return [...ensureImport(ctx, module), ctx.edit(at, at, text)];
 }

@@ -8,7 +8,8 @@ import type { Finding } from '../findings.js';
 import { TEXTS } from '../explanations.js';
 import { LineIndex } from '../text.js';
 
-const TFJS_MODULE = /^@tensorflow\/tfjs(-core|-node|-node-gpu)?$/;
+/** `@tensorflow/tfjs`, `-core`, `-node`, `-node-gpu`, and deep paths such as `@tensorflow/tfjs-core/dist/index`. */
+const TFJS_MODULE = /^@tensorflow\/tfjs(-core|-node|-node-gpu)?(\/[\w./-]*)?$/;
 const GRADIENTS = new Set(['grad', 'grads', 'valueAndGrad', 'valueAndGrads', 'variableGrads']);
 
 type FnNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;
@@ -41,12 +42,32 @@ class TfjsFile {
       if (node.importClause?.name) this.namespaces.add(node.importClause.name.text);
     } else if (ts.isFunctionDeclaration(node) && node.name) {
       this.functions.set(node.name.text, node);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression) && TFJS_MODULE.test(node.moduleReference.expression.text)) {
+      this.namespaces.add(node.name.text); // import tf = require('@tensorflow/tfjs')
+    } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && this.isTfjsValue(node.initializer)) {
+      // const { grad, valueAndGrads: vg } = tf  /  = require('@tensorflow/tfjs')  /  = await import('@tensorflow/tfjs')
+      for (const el of node.name.elements) {
+        const from = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : null;
+        if (from && ts.isIdentifier(el.name)) this.imported.set(el.name.text, from);
+      }
     } else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
       const init = node.initializer;
+      if (this.isTfjsValue(init) && !ts.isIdentifier(init)) this.namespaces.add(node.name.text);
       if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) this.functions.set(node.name.text, init);
       else if (ts.isCallExpression(init) && this.isRequireOfTfjs(init)) this.namespaces.add(node.name.text);
       else if (ts.isCallExpression(init) && this.gradientName(init)) this.gradValues.set(node.name.text, init);
     }
+  }
+
+  /** `tf` (a known namespace), `require('@tensorflow/tfjs…')` or `await import('@tensorflow/tfjs…')`. */
+  private isTfjsValue(expr: ts.Expression): boolean {
+    if (ts.isAwaitExpression(expr)) return this.isTfjsValue(expr.expression);
+    if (ts.isIdentifier(expr)) return this.namespaces.has(expr.text);
+    if (!ts.isCallExpression(expr)) return false;
+    const [arg] = expr.arguments;
+    if (expr.expression.kind === ts.SyntaxKind.ImportKeyword) return !!arg && ts.isStringLiteral(arg) && TFJS_MODULE.test(arg.text);
+    return this.isRequireOfTfjs(expr);
   }
 
   private isRequireOfTfjs(call: ts.CallExpression): boolean {
@@ -121,8 +142,8 @@ export function scanTypeScript(path: string, text: string): Finding[] {
         const text = TEXTS['tfjs-nested-grad'];
         findings.push({
           file: path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
-          pattern: 'tfjs-nested-grad', message: text.message, explanation: text.explanation,
-          rewritable: false, blockers: [], edits: [],
+          pattern: 'tfjs-nested-grad', message: text.message, explanation: `${text.explanation} Not rewritten because: ${text.whyNot} (line ${start.line}).`,
+          rewritable: false, blockers: [{ id: 'no-forward-mode', message: text.whyNot!, line: start.line, column: start.column }], edits: [],
         });
       }
     }

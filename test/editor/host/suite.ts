@@ -140,6 +140,8 @@ export async function run(): Promise<void> {
   await setSetting(SETTINGS.codeLensEnabled, undefined);
   await setSetting(SETTINGS.quickFixEnabled, undefined);
   await setSetting(SETTINGS.diagnosticsLive, undefined);
+  // The API checks apply rewrites directly; the UI checks go through the refactor preview.
+  await setSetting(SETTINGS.rewritePreview, false);
 
   // Code lenses on the rewritable and the blocked site (opening a Python file activates the extension).
   const lensDoc = await open(FILES.hostLens);
@@ -190,6 +192,7 @@ export async function run(): Promise<void> {
   const quickFixLinesWhenOff = await quickFixLines(settingsDoc);
   await setSetting(SETTINGS.codeLensEnabled, undefined);
   await setSetting(SETTINGS.quickFixEnabled, undefined);
+  await setSetting(SETTINGS.rewritePreview, undefined);
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
   // New Setup from Model… on the .onnx file (as the Explorer's context menu passes its URI).

@@ -41,7 +41,8 @@ export function findFunctional(ctx: PyContext): Finding[] {
     } else if (sites.some((s) => s.kind === 'optax')) {
       add(ctx.finding(outer, patternId(fw, 'optax-in-differentiated-fn'), [], []));
     } else if (sites.some((s) => s.inLoop)) {
-      add(unrolled(ctx, fw, sites.filter((s) => s.inLoop && s.kind === 'grad')));
+      // Every inner gradient call is its own site (a grad function shared by several loops too).
+      for (const site of sites.filter((s) => s.inLoop && s.kind === 'grad')) add(unrolled(ctx, fw, site));
     } else {
       add(ctx.finding(outer, patternId(fw, 'grad-of-grad'), [], []));
     }
@@ -57,13 +58,17 @@ function nestedTransform(ctx: PyContext, fw: Framework, outer: SyntaxNode, inner
     'the outer transform is vjp/value_and_grad or passes options that jacfwd does not share');
 }
 
-/** The meta-gradient flows through an inner loop: reported at the inner gradient. */
-function unrolled(ctx: PyContext, fw: Framework, sites: Site[]): Finding {
-  const site = sites[0];
-  const lossFns = sites.map((s) => s.transform && ctx.functions.get(ctx.text(callArgs(ctx.doc, s.transform)[0]?.value ?? s.transform)))
-    .filter((f): f is SyntaxNode => !!f);
-  const blockers = findBlockers(ctx, lossFns, []);
-  const edits = fw === 'jax' ? rewriteUnrolledJax(ctx, sites) : [];
-  const whyNot = fw === 'jax' ? 'the inner gradient is not jax.grad(f) of a named function f' : 'torch.func inner loops are left to MixFlowInnerGrad by hand';
-  return ctx.finding(site.node, patternId(fw, 'unrolled-inner-loop'), blockers, edits, whyNot);
+/** The meta-gradient flows through an inner loop: reported at each inner gradient call. */
+function unrolled(ctx: PyContext, fw: Framework, site: Site): Finding {
+  const fnArg = site.transform && callArgs(ctx.doc, site.transform)[0]?.value;
+  const lossFn = fnArg ? ctx.functions.get(ctx.text(fnArg)) ?? (fnArg.name === 'LambdaExpression' ? fnArg : undefined) : undefined;
+  const blockers = findBlockers(ctx, lossFn ? [lossFn] : [], []);
+  if (fw !== 'jax') {
+    return ctx.finding(site.node, patternId(fw, 'unrolled-inner-loop'), blockers, [],
+      'the outer differentiation is itself a torch.func transform, and the MixFlow inner gradient is an autograd.Function, ' +
+      'which torch.func transforms do not differentiate; take the meta-gradient with .backward() or torch.autograd.grad, then the rewrite is offered',
+      'functional-outer-transform');
+  }
+  return ctx.finding(site.node, patternId(fw, 'unrolled-inner-loop'), blockers, rewriteUnrolledJax(ctx, [site]),
+    'the inner gradient is not jax.grad/jax.value_and_grad of a function with argnums=0');
 }

@@ -9,7 +9,8 @@ import {
   type SyntaxNode,
 } from '../parse.js';
 import type { PyContext } from '../context.js';
-import { findBlockers } from '../blockers.js';
+import { findBlockers, inPlaceBlockers, lossBlockers, mergeBlockers } from '../blockers.js';
+import { wrtArgs } from '../../rewrite/lift-loss.js';
 import { hvpVector, rewriteDoubleBackwardJvp, rewriteHvp, rewriteInnerGrad } from '../../rewrite/torch-create-graph.js';
 
 export interface Origin {
@@ -181,7 +182,18 @@ function classify(ctx: PyContext, origin: Origin, diff: SyntaxNode): Finding {
   const pattern: PatternId = loopAncestor(call, origin.scope) || updatesInputs ? 'torch-unrolled-inner-loop' : 'torch-create-graph-double-backward';
   if (pattern !== 'torch-unrolled-inner-loop') return ctx.finding(call, pattern, blockers, []);
   const rewrite = rewriteInnerGrad(ctx, origin);
-  const allBlockers = rewrite.lossFn ? findBlockers(ctx, [origin.scope, rewrite.lossFn], wrt) : blockers;
-  return ctx.finding(call, pattern, allBlockers, rewrite.edits, rewrite.whyNot);
+  const lossFns = rewrite.lossRoots.filter((r) => r.name === 'FunctionDefinition' || r.name === 'LambdaExpression');
+  const allBlockers = mergeBlockers(
+    findBlockers(ctx, [origin.scope, ...lossFns], wrt),
+    lossBlockers(ctx, rewrite.lossRoots),
+    inPlaceBlockers(ctx, origin.scope, wrtParams(ctx, origin.call)),
+  );
+  const finding = ctx.finding(call, pattern, allBlockers, rewrite.edits, rewrite.whyNot, rewrite.whyNotId);
+  if (rewrite.extract && allBlockers.length === 0) finding.extract = rewrite.extract;
+  return finding;
 }
 
+/** The variables holding the differentiated tensors (`fast` for `fast.values()`). */
+function wrtParams(ctx: PyContext, call: SyntaxNode): string[] {
+  return wrtArgs(ctx, positional(ctx.doc, call, 1))?.map((w) => w.param) ?? inputNames(ctx, call);
+}
