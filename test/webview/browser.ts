@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { panelHtml } from '../../extension/panel/html.js';
 
@@ -25,7 +25,8 @@ export function requireChromium(): void {
 /** Bundles webview/main.ts as build.mjs does, into a fresh folder (the test always sees the current source). */
 export async function buildWebview(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-webview-'));
-  await build({ entryPoints: [join(ROOT, 'webview/main.ts')], outfile: join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
+  const { bundleWebview } = (await import(pathToFileURL(join(ROOT, 'scripts/webviewBundle.mjs')).href)) as { bundleWebview(root: string, out: string, o: { minify: boolean; sourcemap: boolean }): Promise<void> };
+  await bundleWebview(ROOT, dir, { minify: false, sourcemap: false });
   return dir;
 }
 
