@@ -10,6 +10,8 @@ export const CATEGORY = 'MixFlow';
 export const COMMANDS = {
   profileSetup: 'mixflow.profileSetup',
   openProfile: 'mixflow.openProfile',
+  openRecentProfile: 'mixflow.openRecentProfile',
+  compareProfiles: 'mixflow.compareProfiles',
   scanWorkspace: 'mixflow.scanWorkspace',
   rewriteFile: 'mixflow.rewriteFile',
   applyRewrite: 'mixflow.applyRewrite',
@@ -24,6 +26,7 @@ export const SETTINGS = {
   quickFixEnabled: 'mixflow.quickFix.enabled',
   profileRemat: 'mixflow.profile.remat',
   profileBackend: 'mixflow.profile.backend',
+  profileLocation: 'mixflow.profile.location',
 } as const;
 
 export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;

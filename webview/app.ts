@@ -3,7 +3,7 @@ import { REMATS, type ProfileFile } from '../engine/profile/format.js';
 import { runLabel } from '../engine/profile/validate.js';
 import { h } from './dom.js';
 import { formatCount } from './format.js';
-import { RERUN_BACKENDS, type PanelViewState, type RerunBackend, type WebviewMessage } from './protocol.js';
+import { recordedSettings, RERUN_BACKENDS, type PanelViewState, type RerunBackend, type WebviewMessage } from './protocol.js';
 import { Store } from './store.js';
 import { registerToolkit, uiButton, uiDropdown } from './ui/components.js';
 import { breakdown } from './views/breakdown.js';
@@ -21,12 +21,6 @@ function setupLine(p: ProfileFile): string {
 
 function section(title: string, testid: string, ...body: Node[]): HTMLElement {
   return h('section', { 'data-testid': testid }, h('h2', {}, title), ...body);
-}
-
-/** The settings the profile was made with: what "Profile again" reruns with. */
-export function recordedSettings(p: ProfileFile): { remat: (typeof REMATS)[number]; backend: RerunBackend } {
-  const r = p.runs[0]!;
-  return { remat: r.remat, backend: r.backend === 'reference' ? 'auto' : r.backend };
 }
 
 function toolbar(p: ProfileFile, post: (m: WebviewMessage) => void): HTMLElement {

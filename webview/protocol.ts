@@ -42,6 +42,12 @@ export type WebviewMessage =
 export const RERUN_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type RerunBackend = (typeof RERUN_BACKENDS)[number];
 
+/** The settings a profile was made with: what "Profile again" reruns with (a float64 reference run reruns on the default backend). */
+export function recordedSettings(p: ProfileFile): { remat: ProfileRemat; backend: RerunBackend } {
+  const r = p.runs[0]!;
+  return { remat: r.remat, backend: r.backend === 'reference' ? 'auto' : r.backend };
+}
+
 export const TIMELINE_AXES = ['ops', 'time', 'progress'] as const;
 export type TimelineAxisName = (typeof TIMELINE_AXES)[number];
 export const OVERLAYS = ['allocated', 'atPeak', 'none'] as const;

@@ -10,8 +10,10 @@ import * as vscode from 'vscode';
 import { COMMANDS, PROFILE_VIEW_TYPE, SETTINGS } from '../commands.js';
 import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
+import { PROFILES_DIR, profileFileName, profilesDir, recentProfiles, type ProfileLocation } from '../profiles/profileFiles.js';
 import { parseProfile } from '../../engine/profile/validate.js';
-import { parseWebviewState } from '../../webview/protocol.js';
+import { parseWebviewState, recordedSettings, type RerunBackend } from '../../webview/protocol.js';
+import type { ProfileRemat } from '../../engine/profile/format.js';
 import { profileArgs, runProfileCli } from './cliProcess.js';
 
 const UNTRUSTED = 'MixFlow: profiling runs the setup in a child process, so it is disabled in untrusted workspaces. Trust this workspace to profile; scanning and rewriting work without trust.';
@@ -47,17 +49,21 @@ export class Profiler implements PanelHost {
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
-  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile): void {
+  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile, rerun?: { remat?: ProfileRemat; backend?: RerunBackend }): void {
     const setup = setupOf(shown);
     if (!setup) {
       void vscode.window.showWarningMessage(`MixFlow: cannot find the setup ${shown.profile.setup.path ?? '(none recorded)'}.`);
       return;
     }
     if (action === 'openSetup') void vscode.window.showTextDocument(vscode.Uri.file(setup), { viewColumn: vscode.ViewColumn.One });
-    else void this.profile(vscode.Uri.file(setup));
+    else {
+      // "Profile again" reruns with the profile's recorded settings, not the current ones; the toolbar's pickers override them.
+      const recorded = recordedSettings(shown.profile);
+      void this.profile(vscode.Uri.file(setup), { remat: rerun?.remat ?? recorded.remat, backend: rerun?.backend ?? recorded.backend });
+    }
   }
 
-  async profile(arg?: unknown): Promise<void> {
+  async profile(arg?: unknown, settings?: { remat: string; backend: string }): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       if (await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust')) await vscode.commands.executeCommand('workbench.trust.manage');
       return;
@@ -70,16 +76,18 @@ export class Profiler implements PanelHost {
     }
     await vscode.workspace.textDocuments.find((d) => d.uri.toString() === setup.toString() && d.isDirty)?.save();
     const config = vscode.workspace.getConfiguration();
-    const dir = join(this.context.globalStorageUri.fsPath, 'profiles');
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const dir = profilesDir(setup.fsPath, folders, config.get<ProfileLocation>(SETTINGS.profileLocation, 'workspace'));
     mkdirSync(dir, { recursive: true });
     const name = basename(setup.fsPath).replace(/(\.mixflow)?\.json$/i, '');
+    const remat = settings?.remat ?? config.get<string>(SETTINGS.profileRemat, 'block');
     const request = {
       node: process.execPath,
       cli: this.context.asAbsolutePath(join('dist', 'cli.js')),
       setup: setup.fsPath,
-      out: join(dir, `${name}.profile.json`),
-      remat: config.get<string>(SETTINGS.profileRemat, 'block'),
-      backend: config.get<string>(SETTINGS.profileBackend, 'auto'),
+      out: join(dir, profileFileName(setup.fsPath, ['standard', 'mixflow'], remat, new Date())),
+      remat,
+      backend: settings?.backend ?? config.get<string>(SETTINGS.profileBackend, 'auto'),
       cwd: dirname(setup.fsPath),
     };
     const log = output();
@@ -111,7 +119,7 @@ export class Profiler implements PanelHost {
       return;
     }
     log.appendLine(result.stdout.trimEnd());
-    this.open(request.out, `MixFlow profile: ${name}`);
+    this.open(request.out, `MixFlow profile: ${basename(request.out, '.profile.json')}`);
   }
 
   /** Shows a profile file in the panel, or says why it cannot. */
@@ -130,9 +138,65 @@ export class Profiler implements PanelHost {
     if (uri) this.open(uri.fsPath);
   }
 
-  /** Restores a panel from its webview state (the profile's file). */
+  /** The `.mixflow/profiles/` folders of the workspace, newest profile first. */
+  private recent() {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return recentProfiles(folders.map((f) => join(f, PROFILES_DIR)));
+  }
+
+  private recentItems() {
+    return this.recent().map((r) => ({
+      label: basename(r.path, '.profile.json'),
+      description: vscode.workspace.asRelativePath(r.path),
+      detail: new Date(r.mtimeMs).toLocaleString(),
+      path: r.path,
+    }));
+  }
+
+  async openRecentCommand(): Promise<void> {
+    const items = this.recentItems();
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage(`MixFlow: no profiles in ${PROFILES_DIR} yet (MixFlow: Profile Setup writes them there).`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: 'MixFlow: open a recent profile', matchOnDescription: true });
+    if (pick) this.open(pick.path);
+  }
+
+  /** Compare Profiles…: two files given (tests, the explorer), or picked from the recent ones / a file dialog. */
+  async compareCommand(a?: unknown, b?: unknown): Promise<void> {
+    let paths: string[] = [a, b].filter((x): x is vscode.Uri => x instanceof vscode.Uri).map((u) => u.fsPath);
+    if (Array.isArray(b) && b.length === 2 && b.every((x) => x instanceof vscode.Uri)) paths = (b as vscode.Uri[]).map((u) => u.fsPath);
+    if (paths.length !== 2) {
+      const items = this.recentItems();
+      if (items.length >= 2) {
+        const picked = await vscode.window.showQuickPick(items, { title: 'MixFlow: pick two profiles to compare (the older is A)', canPickMany: true, matchOnDescription: true });
+        if (!picked) return;
+        paths = picked.map((p) => p.path);
+      } else {
+        const uris = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'MixFlow profile': ['json'] }, title: 'MixFlow: pick two profiles to compare' });
+        if (!uris) return;
+        paths = uris.map((u) => u.fsPath);
+      }
+      if (paths.length !== 2) {
+        void vscode.window.showWarningMessage(`MixFlow: pick exactly two profiles to compare (got ${paths.length}).`);
+        return;
+      }
+      paths.reverse(); // newest first in the list: the older one is the baseline
+    }
+    this.openDiff(paths[0]!, paths[1]!);
+  }
+
+  openDiff(a: string, b: string): void {
+    try {
+      ProfilePanel.showDiff(this.context.extensionUri, this, readProfile(a, basename(a, '.profile.json')), readProfile(b, basename(b, '.profile.json')));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`MixFlow: cannot compare: ${(e as Error).message}`);
+    }
+  }
+
+  /** Restores a panel from its webview state (the profile's file, or the two compared). */
   revive(panel: vscode.WebviewPanel, state: unknown): void {
-    const p = ProfilePanel.revive(panel, this.context.extensionUri, this);
     let s;
     try {
       s = parseWebviewState(state);
@@ -140,9 +204,12 @@ export class Profiler implements PanelHost {
       s = null;
       output().appendLine(`profile panel: ignored its saved state: ${(e as Error).message}`);
     }
+    const key = !s ? `restored:${Date.now()}` : s.compare ? `diff:${s.source}\n${s.compare.source}` : s.source;
+    const p = ProfilePanel.revive(panel, this.context.extensionUri, this, key);
     if (!s) return p.showError('MixFlow profile', 'Nothing to restore: open a profile with MixFlow: Open Profile.');
     try {
-      p.showProfile(readProfile(s.source, s.title));
+      if (s.compare) p.showDiff(readProfile(s.source, s.title), readProfile(s.compare.source, s.compare.title));
+      else p.showProfile(readProfile(s.source, s.title));
     } catch (e) {
       p.showError(s.title, `Could not reopen ${s.source}: ${(e as Error).message}`);
     }
@@ -150,7 +217,7 @@ export class Profiler implements PanelHost {
 
   dispose(): void {
     this.running.forEach((a) => a.abort());
-    ProfilePanel.disposeCurrent();
+    ProfilePanel.disposeAll();
   }
 }
 
@@ -160,6 +227,8 @@ export function register(context: vscode.ExtensionContext): void {
     profiler,
     vscode.commands.registerCommand(COMMANDS.profileSetup, (arg?: unknown) => profiler.profile(arg)),
     vscode.commands.registerCommand(COMMANDS.openProfile, (arg?: unknown) => profiler.openCommand(arg)),
+    vscode.commands.registerCommand(COMMANDS.openRecentProfile, () => profiler.openRecentCommand()),
+    vscode.commands.registerCommand(COMMANDS.compareProfiles, (a?: unknown, b?: unknown) => profiler.compareCommand(a, b)),
     vscode.window.registerWebviewPanelSerializer(PROFILE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => profiler.revive(panel, state),
     }),

@@ -134,7 +134,7 @@ class Pane {
     layout.boxes.forEach((b, i) => {
       if (b.kind === 'frame') {
         const grp = tree.byId.get(b.id)!;
-        const g = frames.append('g').attr('class', 'frame').attr('data-frame', b.id);
+        const g = frames.append('g').attr('class', 'frame').attr('data-frame', b.id).attr('data-row', b.row);
         g.append('rect').attr('class', 'frame').attr('x', b.x).attr('y', b.y).attr('width', b.width).attr('height', b.height).attr('rx', 6);
         const t = g.append('g').attr('class', 'frame-title').on('click', () => toggle(b.id));
         t.append('title').text(`${summary(grp)}\nclick to collapse`);
@@ -142,7 +142,7 @@ class Pane {
           .attr('data-text', `▾ ${grp.label} · ${formatCount(grp.size)} nodes${mem[i]! > 0 ? ` · ${formatBytes(mem[i]!)}` : ''}`);
       } else if (b.kind === 'group') {
         const grp = tree.byId.get(b.id)!;
-        const g = boxes.append('g').attr('class', `node-group o-${ORIGINS[dominantOrigin(grp)]}`).attr('data-group', b.id).on('click', () => toggle(b.id));
+        const g = boxes.append('g').attr('class', `node-group o-${ORIGINS[dominantOrigin(grp)]}`).attr('data-group', b.id).attr('data-row', b.row).on('click', () => toggle(b.id));
         g.append('title').text(`${summary(grp)}\nclick to expand`);
         g.append('rect').attr('class', 'group').attr('x', b.x).attr('y', b.y).attr('width', b.width).attr('height', b.height).attr('rx', 4);
         if (mem[i]! > 0 && maxBytes > 0) g.append('rect').attr('class', 'mem').attr('x', b.x).attr('y', b.y).attr('height', 5).attr('width', Math.max(2, (b.width * mem[i]!) / maxBytes));
@@ -156,12 +156,12 @@ class Pane {
           x += w;
         });
       } else if (b.kind === 'more') {
-        const g = boxes.append('g').attr('class', 'node-more');
+        const g = boxes.append('g').attr('class', 'node-more').attr('data-more', b.id).attr('data-row', b.row);
         g.append('rect').attr('class', 'more').attr('x', b.x).attr('y', b.y).attr('width', b.width).attr('height', b.height).attr('rx', 3);
         g.append('text').attr('class', 'label op-label').attr('x', b.x + 8).attr('y', b.y + 18).attr('data-text', `+${formatCount(b.hidden!)} more ops`);
       } else {
         const node = profileNode(this.store.runs[this.run]!.graph, b.node!);
-        const g = boxes.append('g').attr('class', `node-op o-${node.origin}`).attr('data-node', String(b.node)).on('click', () => this.store.select(this.run, b.node!));
+        const g = boxes.append('g').attr('class', `node-op o-${node.origin}`).attr('data-node', String(b.node)).attr('data-row', b.row).on('click', () => this.store.select(this.run, b.node!));
         g.append('title').text(`${node.op} [${node.shape.join('×')}] ${node.dtype}, ${formatBytes(node.bytes)}\n${node.scope || '(top level)'} · ${node.origin}`);
         g.append('rect').attr('class', 'op').attr('x', b.x).attr('y', b.y).attr('width', b.width).attr('height', b.height).attr('rx', 3);
         g.append('rect').attr('class', 'op-fill').attr('x', b.x).attr('y', b.y).attr('width', b.width).attr('height', b.height).attr('rx', 3);
