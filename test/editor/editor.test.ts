@@ -171,3 +171,13 @@ test('extension host: the settings turn code lenses and quick fixes off and on',
   assert.deepEqual(r.quickFixLinesWhenOff, []);
   assert.deepEqual(r.lensesWhenOnAgain.map((l) => l.line), [hvpFinding.line]);
 });
+
+test('profile panels: one per profile file, opened again it is revealed, Compare Profiles opens a diff panel', () => {
+  const r = hostReport();
+  const a = 'MixFlow profile: mlp-hyper.standard+mixflow.block.20261129-120000.profile.json';
+  assert.deepEqual(r.profileTabs.opened, [a]);
+  assert.deepEqual(r.profileTabs.reopened, [a], 'the same panel, not a second one');
+  assert.deepEqual(r.profileTabs.compared, [
+    'Compare: mlp-hyper.standard+mixflow.block.20261129-120000 ↔ mlp-hyper.standard+mixflow.block.20261130-120000', a,
+  ].sort());
+});

@@ -2,7 +2,7 @@
  * The folder the editor tests open in code-server: copies of two small Python files, one copy
  * for each check that edits or toggles something, so no check sees another's edits.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,8 +26,14 @@ export const FILES = {
   blocked: 'blocked.py',
 } as const;
 
+/** Two profiles in the workspace's `.mixflow/profiles/` (copies of the CLI-written MLP fixture) for the panel checks. */
+export const PROFILE_FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'mlp-hyper-block.json');
+export const PROFILES = ['.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261129-120000.profile.json', '.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261130-120000.profile.json'] as const;
+
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
   for (const name of Object.values(FILES)) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  mkdirSync(join(dir, '.mixflow', 'profiles'), { recursive: true });
+  for (const p of PROFILES) copyFileSync(PROFILE_FIXTURE, join(dir, p));
   return dir;
 }

@@ -34,6 +34,8 @@ export interface HostReport {
   readonly lensesWhenOff: LensSeen[];
   readonly lensesWhenOnAgain: LensSeen[];
   readonly quickFixLinesWhenOff: number[];
+  /** Labels of the open profile-panel tabs: after opening a profile, opening it again, and comparing the two profiles. */
+  readonly profileTabs: { readonly opened: string[]; readonly reopened: string[]; readonly compared: string[] };
 }
 
 export const REPORT_NAME = 'host-report.json';

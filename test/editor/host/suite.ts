@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, QUICK_FIX_TITLE, SETTINGS } from '../../../extension/commands.js';
-import { FILES } from '../workspace.js';
+import { FILES, PROFILES } from '../workspace.js';
 import { REPORT_NAME, UI_DONE_NAME, type DiagnosticSeen, type HostReport, type LensSeen } from './report.js';
 
 /** dist/test/suite.js → the extension's folder. */
@@ -153,6 +153,17 @@ export async function run(): Promise<void> {
   await setSetting(SETTINGS.quickFixEnabled, undefined);
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
+  // Profile panels: one per profile (opening it again reveals it), one more for a comparison.
+  const profileTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mixflow.profile')).map((t) => t.label).sort();
+  await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
+  const opened = await settle(profileTabs, (t) => t.length === 1);
+  await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
+  await new Promise((r) => setTimeout(r, 300));
+  const reopened = profileTabs();
+  await vscode.commands.executeCommand(COMMANDS.compareProfiles, fileUri(PROFILES[0]), fileUri(PROFILES[1]));
+  const compared = await settle(profileTabs, (t) => t.length === 2);
+
   const report: HostReport = {
     contributed: extension.packageJSON.contributes.commands,
     registered: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('mixflow.')).sort(),
@@ -166,6 +177,7 @@ export async function run(): Promise<void> {
     lensesWhenOff,
     lensesWhenOnAgain,
     quickFixLinesWhenOff,
+    profileTabs: { opened, reopened, compared },
   };
   writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
 }
