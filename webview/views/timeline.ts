@@ -6,12 +6,12 @@
  * axis is executed ops, op time, or progress (0–100 % of each run, which aligns the modes).
  */
 import { brushX, scaleLinear, select as d3select } from 'd3';
-import { CATEGORIES, stepGroup, type ProfileRun } from '../../engine/profile/format.js';
+import { CATEGORIES, stepGroup } from '../../engine/profile/format.js';
 import { h, legend, widthOf } from '../dom.js';
 import { byteTicks, formatBytes, formatCount, formatMs } from '../format.js';
 import { compareStepKeys } from '../model/breakdown.js';
 import { momentBreakdown, phaseBands, PHASES, stepBands } from '../model/live.js';
-import { hasTimeAxis } from '../model/timeline.js';
+import { hasTimeAxis, stepAt, stepXs } from '../model/timeline.js';
 import type { TimelineAxisName } from '../protocol.js';
 import type { Store } from '../store.js';
 import { uiDropdown } from '../ui/components.js';
@@ -19,29 +19,6 @@ import { uiDropdown } from '../ui/components.js';
 const HEIGHT = 240;
 const M = { top: 14, right: 20, bottom: 26, left: 78 };
 const BAND = 11;
-
-/** x of the start of each step (and the end, at index n) on an axis. */
-export function stepXs(run: ProfileRun, axis: TimelineAxisName): Float64Array {
-  const n = run.steps.node.length;
-  const xs = new Float64Array(n + 1);
-  const ms = run.steps.ms;
-  for (let i = 0; i < n; i++) xs[i + 1] = xs[i]! + (axis === 'time' && ms ? ms[i]! : 1);
-  if (axis === 'progress' && n > 0) for (let i = 0; i <= n; i++) xs[i] = xs[i]! / n;
-  return xs;
-}
-
-/** The step running at x (the last step starting at or before x). */
-export function stepAt(xs: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = xs.length - 2;
-  if (hi < 0) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (xs[mid]! <= x) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 function xLabel(axis: TimelineAxisName, v: number): string {
   if (axis === 'time') return formatMs(v);
