@@ -48,6 +48,12 @@ export function recordedSettings(p: ProfileFile): { remat: ProfileRemat; backend
   return { remat: r.remat, backend: r.backend === 'reference' ? 'auto' : r.backend };
 }
 
+/** What a rerun uses: the remat and backend asked for in the panel's toolbar, else the profile's recorded ones (never the current settings). */
+export function rerunSettings(p: ProfileFile, asked: { readonly remat?: ProfileRemat; readonly backend?: RerunBackend } = {}): { remat: ProfileRemat; backend: RerunBackend } {
+  const recorded = recordedSettings(p);
+  return { remat: asked.remat ?? recorded.remat, backend: asked.backend ?? recorded.backend };
+}
+
 export const TIMELINE_AXES = ['ops', 'time', 'progress'] as const;
 export type TimelineAxisName = (typeof TIMELINE_AXES)[number];
 export const OVERLAYS = ['allocated', 'atPeak', 'none'] as const;

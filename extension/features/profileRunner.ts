@@ -12,7 +12,7 @@ import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
 import { PROFILES_DIR, profileFileName, profilesDir, recentProfiles, type ProfileLocation } from '../profiles/profileFiles.js';
 import { parseProfile } from '../../engine/profile/validate.js';
-import { parseWebviewState, recordedSettings, type RerunBackend } from '../../webview/protocol.js';
+import { parseWebviewState, rerunSettings, type RerunBackend } from '../../webview/protocol.js';
 import type { ProfileRemat } from '../../engine/profile/format.js';
 import { profileArgs, runProfileCli } from './cliProcess.js';
 
@@ -58,8 +58,7 @@ export class Profiler implements PanelHost {
     if (action === 'openSetup') void vscode.window.showTextDocument(vscode.Uri.file(setup), { viewColumn: vscode.ViewColumn.One });
     else {
       // "Profile again" reruns with the profile's recorded settings, not the current ones; the toolbar's pickers override them.
-      const recorded = recordedSettings(shown.profile);
-      void this.profile(vscode.Uri.file(setup), { remat: rerun?.remat ?? recorded.remat, backend: rerun?.backend ?? recorded.backend });
+      void this.profile(vscode.Uri.file(setup), rerunSettings(shown.profile, rerun));
     }
   }
 

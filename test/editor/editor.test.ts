@@ -19,7 +19,7 @@ import { launch, requireChromium, type Browser } from '../webview/browser.js';
 import { requireCodeServer, startCodeServer, type CodeServer } from './codeServer.js';
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
-import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
+import { applyQuickFix, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, runFromPalette, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
 import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, makeWorkspace } from './workspace.js';
 
 const HVP = readFileSync(HVP_FIXTURE, 'utf8');
@@ -116,6 +116,25 @@ test('UI: turning mixflow.codeLens.enabled off in the Settings editor removes th
   await openFromExplorer(page, FILES.uiSettings);
   await waitForLens(page, 'MixFlow', false);
   assert.deepEqual((await lensesOnScreen(page)).filter((l) => l.text.startsWith('MixFlow')), []);
+});
+
+test('UI: a profile panel from Open Recent Profile comes back as it was after switching tabs', { timeout: 120_000 }, async () => {
+  const { page } = workbench!;
+  await runFromPalette(page, 'MixFlow: Open Recent Profile');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().click();
+  const panel = () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await panel().locator('[data-testid=graph][data-ready]').waitFor({ timeout: 60_000 });
+  await panel().locator('[data-testid=graph] g.node-group[data-group="step/2~1"]').click();
+  await panel().locator('[data-testid=graph] g.frame[data-frame="step/2~1"]').waitFor();
+  await panel().locator('[data-testid=graph] g.node-op').first().click();
+  const selected = await panel().locator('[data-testid=graph] g.node-op.selected').getAttribute('data-node');
+  // Another editor in front (the webview is unloaded), then the panel's tab again.
+  await openFromExplorer(page, FILES.uiSettings);
+  await page.locator('.part.editor .tab', { hasText: 'MixFlow profile' }).click();
+  await panel().locator('[data-testid=graph][data-ready]').waitFor({ timeout: 60_000 });
+  await panel().locator('[data-testid=graph] g.frame[data-frame="step/2~1"]').waitFor();
+  assert.equal(await panel().locator('[data-testid=graph] g.node-op.selected').getAttribute('data-node'), selected);
+  assert.equal(await panel().locator('[data-testid=details] [data-field=op]').textContent(), `${await panel().locator(`[data-testid=graph] g.node-op[data-node="${selected}"] text`).textContent()} #${selected}`);
 });
 
 test('extension host: the suite runs to the end', { timeout: 60_000 }, async () => {

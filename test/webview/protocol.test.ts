@@ -1,7 +1,7 @@
 /** The extension ⇄ webview messages: validators accept what each side sends and refuse the rest, saying where and why. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_VIEW, parseExtensionMessage, parseWebviewMessage, parseWebviewState, ProtocolError, recordedSettings } from '../../webview/protocol.js';
+import { DEFAULT_VIEW, parseExtensionMessage, parseWebviewMessage, parseWebviewState, ProtocolError, recordedSettings, rerunSettings } from '../../webview/protocol.js';
 import { fixtureProfile } from './fixture.js';
 
 /** Through JSON, as postMessage carries it. */
@@ -64,6 +64,10 @@ test('diff messages, reruns with settings, and the saved view state', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'rerun', remat: 'step+block', backend: 'cpu' }), { type: 'rerun', remat: 'step+block', backend: 'cpu' });
   refuses(parseWebviewMessage, { type: 'rerun', remat: 'all' }, /at message\.remat: expected one of "none", "step", "block", "step\+block", got "all"/);
   assert.deepEqual(recordedSettings(profile), { remat: 'block', backend: 'cpu' });
+  // "Profile again" keeps the recorded remat and backend; the toolbar's pickers override one or both.
+  assert.deepEqual(rerunSettings(profile), { remat: 'block', backend: 'cpu' });
+  assert.deepEqual(rerunSettings(profile, { remat: 'step+block' }), { remat: 'step+block', backend: 'cpu' });
+  assert.deepEqual(rerunSettings(profile, { remat: 'none', backend: 'wasm' }), { remat: 'none', backend: 'wasm' });
   const view = { ...DEFAULT_VIEW, selected: { run: 1, node: 7 }, expanded: ['step/0'], domain: [3, 90] as [number, number], tableSort: { key: 'op', descending: false } };
   assert.deepEqual(parseWebviewState(wire({ source: '/a', title: 'A', view })), { source: '/a', title: 'A', view });
   assert.deepEqual(parseWebviewState({ source: '/a', title: 'A', view: { graphRun: 1 } })!.view, { ...DEFAULT_VIEW, graphRun: 1 }, 'missing fields take their defaults');

@@ -154,8 +154,10 @@ export async function run(): Promise<void> {
   const lensesWhenOnAgain = await settle(() => lenses(settingsDoc), (l) => l.length > 0);
 
   // Profile panels: one per profile (opening it again reveals it), one more for a comparison.
-  const profileTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mixflow.profile')).map((t) => t.label).sort();
+  const allProfileTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mixflow.profile')).map((t) => t.label);
+  const earlier = new Set(allProfileTabs()); // the UI checks' panel
+  const profileTabs = () => allProfileTabs().filter((l) => !earlier.has(l)).sort();
   await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
   const opened = await settle(profileTabs, (t) => t.length === 1);
   await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
