@@ -46,6 +46,7 @@ export function renderProfile(root: HTMLElement, title: string, p: ProfileFile, 
   void registerToolkit();
   const store = new Store(p.runs, view, persist);
   const peak = h('div', {});
+  const tables = h('div', {});
   root.replaceChildren(
     h('h1', { 'data-testid': 'title' }, title),
     h('div', { class: 'muted' }, setupLine(p)),
@@ -54,8 +55,12 @@ export function renderProfile(root: HTMLElement, title: string, p: ProfileFile, 
     section('Memory over the run', 'timeline-section', timeline(store, signal)),
     section('Memory at the peak', 'peak-section', peak),
     section('Differentiation graph', 'graph-section', graphView(store, signal, (message) => post({ type: 'error', message }))),
-    section('Ops and values', 'ops-section', tablesView(store, signal)));
+    section('Ops and values', 'ops-section', tables));
   peak.append(breakdown(p.runs, root));
+  // The tables (thousands of rows to sort, hundreds of grid cells) come after the first paint, so the graph and timeline show first.
+  requestAnimationFrame(() => setTimeout(() => {
+    if (!signal.aborted) tables.append(tablesView(store, signal));
+  }, 0));
   // Scroll position is part of the view state.
   requestAnimationFrame(() => window.scrollTo(0, view.scrollY));
   let timer = 0;

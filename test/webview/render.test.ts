@@ -235,6 +235,7 @@ test('state survives a hide/show: selection, expansion, zoomed range, sort and t
   await page.mouse.click(box.x + 350, box.y + 120);
   await page.waitForSelector('[data-testid=moment-total]');
   await page.locator('[data-testid=ops-table] vscode-data-grid-cell[data-sort=op]').click();
+  await page.waitForSelector('[data-testid=ops-table] vscode-data-grid-cell.sorted[data-sort=op]');
   await page.waitForTimeout(300);
   const state = await page.evaluate(() => (window as unknown as { __state: { source: string; view: Record<string, unknown> } }).__state);
   assert.equal(state.source, FIXTURE);
@@ -252,6 +253,8 @@ test('state survives a hide/show: selection, expansion, zoomed range, sort and t
   const { page: again, problems } = await openPanel(browser, server.origin, { state });
   await showProfile(again, profile, FIXTURE);
   await again.waitForSelector(`[data-testid=graph] g.node-op.selected[data-node="${before.selected}"]`);
+  await again.waitForSelector('[data-testid=ops-table] vscode-data-grid-cell.sorted');
+  await again.waitForSelector('[data-testid=moment] h3');
   const tl = again.locator('[data-testid=timeline]');
   assert.deepEqual({
     selected: await again.getAttribute('[data-testid=graph] g.node-op.selected', 'data-node'),

@@ -11,7 +11,7 @@ import type { RunIndex } from '../model/live.js';
 import type { Store } from '../store.js';
 import { sortRows, uiDropdown, uiGrid, uiTabs, uiTextField, type GridColumn } from '../ui/components.js';
 
-const SHOWN = 200;
+const SHOWN = 100;
 
 export interface OpRow {
   readonly node: number;
