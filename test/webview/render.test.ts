@@ -170,6 +170,14 @@ test('MLP: headline in words, data-flow order, search selects, details match the
   const tanh = run.graph.nodes.op.filter((o, i) => run.graph.ops[o]!.includes('tanh') || run.graph.scopes[run.graph.nodes.scope[i]!]!.includes('tanh')).length;
   await page.waitForFunction((n) => document.querySelector('[data-testid=ops-count]')?.textContent?.startsWith(`${n} of`), tanh);
   assert.match((await page.textContent('[data-testid=ops-count]'))!, new RegExp(`^${tanh} of ${run.graph.nodes.id.length.toLocaleString('en-US')} ops`));
+  // Both modes side by side, with the same groups expanded.
+  await page.locator('[data-testid=side-by-side]').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=graph][data-ready]').length === 2);
+  const framesOf = (run: number) => page.locator(`[data-testid=graph][data-run="${run}"] g.frame`).evaluateAll((fs) => fs.map((f) => f.getAttribute('data-frame')).sort());
+  assert.deepEqual(await framesOf(1), await framesOf(0));
+  await page.locator('[data-testid=graph-section]').screenshot({ path: join(ARTIFACTS, 'graph-side-by-side-dark.png') });
+  await page.locator('[data-testid=graph][data-run="0"] g.node-group[data-group="step/3~1"]').dispatchEvent('click');
+  await page.waitForSelector('[data-testid=graph][data-run="1"] g.frame[data-frame="step/3~1"]');
   assert.deepEqual(problems, []);
   assert.deepEqual((await posted(page)).filter((x) => x.type !== 'ready'), [], 'no errors or CSP violations reported');
   await page.close();
