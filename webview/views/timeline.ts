@@ -17,7 +17,7 @@ import type { Store } from '../store.js';
 import { uiDropdown } from '../ui/components.js';
 
 const HEIGHT = 240;
-const M = { top: 14, right: 20, bottom: 26, left: 78 };
+const M = { top: 28, right: 20, bottom: 26, left: 78 };
 const BAND = 11;
 
 function xLabel(axis: TimelineAxisName, v: number): string {
@@ -93,7 +93,7 @@ export function timeline(store: Store, signal: AbortSignal): HTMLElement {
       g.append('line').attr('class', 'inputs').attr('x1', M.left).attr('x2', width - M.right).attr('y1', y(r.totals.input_bytes)).attr('y2', y(r.totals.input_bytes));
       // Bands: inner steps, then phases.
       const by = HEIGHT + i * 2 * BAND;
-      const steps = stepBands(r, Math.ceil(r.steps.node.length / 400));
+      const steps = stepBands(r, Math.ceil(r.steps.node.length / 120));
       steps.forEach((bd, k) => {
         const x0 = x(xs[bd.from]!);
         const x1 = x(xs[bd.to + 1]!);
@@ -107,7 +107,7 @@ export function timeline(store: Store, signal: AbortSignal): HTMLElement {
         plot.append('rect').attr('class', `band phase-band phase-${PHASES.indexOf(bd.key)}`).attr('data-phase', bd.key).attr('x', x0).attr('y', by + BAND).attr('width', Math.max(0.5, x1 - x0)).attr('height', BAND - 1)
           .append('title').text(`${r.mode}: ${bd.key}, steps ${bd.from + 1}–${bd.to + 1}`);
       }
-      svg.append('text').attr('class', 'band-name').attr('x', M.left - 6).attr('y', by + BAND - 2).attr('text-anchor', 'end').text(`${r.mode} steps`);
+      svg.append('text').attr('class', 'band-name').attr('x', M.left - 6).attr('y', by + BAND - 2).attr('text-anchor', 'end').text(r.mode);
       svg.append('text').attr('class', 'band-name').attr('x', M.left - 6).attr('y', by + 2 * BAND - 2).attr('text-anchor', 'end').text('phases');
     });
     // The picked moment and the selected op's live range.
