@@ -1,8 +1,9 @@
 // Bundles the CLI, the VS Code extension (vscode stays external) and the profile panel's
-// webview (browser code: dist/webview.js and, from the CSS it imports, dist/webview.css).
+// webview (browser code: dist/webview.js with the layout worker inlined, and dist/webview.css).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { bundleWebview } from './scripts/webviewBundle.mjs';
 
 // tfjs-core registers no gradients in its CommonJS build; the nested-tf.grad baseline imports
 // its ES-module gradient registry, which must be bundled (it registers into the shared,
@@ -35,8 +36,7 @@ const outdir = at > 0 ? process.argv[at + 1] : 'dist';
 const targets = [
   { entryPoints: ['cli/entry.ts'], outfile: `${outdir}/cli.js`, ...node },
   { entryPoints: ['extension/extension.ts'], outfile: `${outdir}/extension.js`, ...node },
-  { entryPoints: ['webview/main.ts'], outfile: `${outdir}/webview.js`, bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning' },
 ].filter((t) => existsSync(t.entryPoints[0]));
 
-await Promise.all(targets.map((t) => build(t)));
-console.log(`built ${targets.map((t) => t.outfile).join(', ')}`);
+await Promise.all([...targets.map((t) => build(t)), bundleWebview('.', outdir)]);
+console.log(`built ${[...targets.map((t) => t.outfile), `${outdir}/webview.js`].join(', ')}`);

@@ -11,6 +11,8 @@ export const COMMANDS = {
   profileSetup: 'mixflow.profileSetup',
   openProfile: 'mixflow.openProfile',
   estimateSetup: 'mixflow.estimateSetup',
+  openRecentProfile: 'mixflow.openRecentProfile',
+  compareProfiles: 'mixflow.compareProfiles',
   scanWorkspace: 'mixflow.scanWorkspace',
   rewriteFile: 'mixflow.rewriteFile',
   applyRewrite: 'mixflow.applyRewrite',
@@ -31,11 +33,14 @@ export const SETTINGS = {
   profileBackend: 'mixflow.profile.backend',
   rewriteHelper: 'mixflow.rewrite.helper',
   rewritePreview: 'mixflow.rewrite.preview',
+  profileLocation: 'mixflow.profile.location',
 } as const;
 
 export const HELPER_CHOICES = ['inline', 'module'] as const;
 
 export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
+/** `mixflow.profile.remat`: a policy, or `fit` (plan every policy against a budget first). */
+export const PROFILE_REMAT_CHOICES = [...REMAT_CHOICES, 'fit'] as const;
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 /** The profile panel's webview type (also its `onWebviewPanel:` activation event). */

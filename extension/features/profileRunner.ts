@@ -14,7 +14,9 @@ import { COMMANDS, PROFILE_VIEW_TYPE, SETTINGS } from '../commands.js';
 import { output, showErrorWithOutput } from '../output.js';
 import { ProfilePanel, type PanelHost, type ShownProfile } from '../panel/ProfilePanel.js';
 import { parseProfile } from '../../engine/profile/validate.js';
-import { parseWebviewState } from '../../webview/protocol.js';
+import { PROFILES_DIR, profileFileName, profilesDir, recentProfiles, type ProfileLocation } from '../profiles/profileFiles.js';
+import { parseWebviewState, rerunSettings, type RerunBackend } from '../../webview/protocol.js';
+import type { ProfileRemat } from '../../engine/profile/format.js';
 import { estimateCli, parseRefusal, profileArgs, runProfileCli, type ProfileRunRequest } from './cliProcess.js';
 import { backendBudget, pickRemat, runPlan } from './fitBudget.js';
 import { formatBytes } from '../../engine/core/text.js';
@@ -56,14 +58,17 @@ export class Profiler implements PanelHost {
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
-  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile): void {
+  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile, rerun?: { remat?: ProfileRemat; backend?: RerunBackend }): void {
     const setup = setupOf(shown);
     if (!setup) {
       void vscode.window.showWarningMessage(`MixFlow: cannot find the setup ${shown.profile.setup.path ?? '(none recorded)'}.`);
       return;
     }
     if (action === 'openSetup') void vscode.window.showTextDocument(vscode.Uri.file(setup), { viewColumn: vscode.ViewColumn.One });
-    else void this.profile(vscode.Uri.file(setup));
+    else {
+      // "Profile again" reruns with the profile's recorded settings, not the current ones; the toolbar's pickers override them.
+      void this.profile(vscode.Uri.file(setup), rerunSettings(shown.profile, rerun));
+    }
   }
 
   /** Whether the workspace is trusted; says why not (and offers to manage trust) otherwise. */
@@ -74,7 +79,7 @@ export class Profiler implements PanelHost {
   }
 
   /** The setup to run and how (from the settings), after saving it if it has unsaved edits. */
-  private async request(arg: unknown): Promise<{ name: string; request: ProfileRunRequest } | undefined> {
+  private async request(arg: unknown, settings?: { remat: string; backend: string }): Promise<{ name: string; request: ProfileRunRequest } | undefined> {
     const setup = await pickSetup(arg);
     if (!setup) return undefined;
     if (setup.scheme !== 'file') {
@@ -83,18 +88,19 @@ export class Profiler implements PanelHost {
     }
     await vscode.workspace.textDocuments.find((d) => d.uri.toString() === setup.toString() && d.isDirty)?.save();
     const config = vscode.workspace.getConfiguration();
-    const dir = join(this.context.globalStorageUri.fsPath, 'profiles');
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const dir = profilesDir(setup.fsPath, folders, config.get<ProfileLocation>(SETTINGS.profileLocation, 'workspace'));
     mkdirSync(dir, { recursive: true });
     const name = basename(setup.fsPath).replace(/(\.mixflow)?\.json$/i, '');
     const cli = this.context.asAbsolutePath(join('dist', 'cli.js'));
-    const backend = config.get<string>(SETTINGS.profileBackend, 'auto');
-    const remat = await this.chooseRemat(cli, setup.fsPath, config.get<string>(SETTINGS.profileRemat, 'block'), backend);
+    const backend = settings?.backend ?? config.get<string>(SETTINGS.profileBackend, 'auto');
+    const remat = settings?.remat ?? (await this.chooseRemat(cli, setup.fsPath, config.get<string>(SETTINGS.profileRemat, 'block'), backend));
     if (!remat) return;
     const request = {
       node: process.execPath,
       cli,
       setup: setup.fsPath,
-      out: join(dir, `${name}.profile.json`),
+      out: join(dir, profileFileName(setup.fsPath, ['standard', 'mixflow'], remat, new Date())),
       remat,
       backend,
       cwd: dirname(setup.fsPath),
@@ -106,9 +112,9 @@ export class Profiler implements PanelHost {
    * MixFlow: Profile Setup. Resolves to what happened (for callers and tests): `refused` holds
    * the pre-flight check's message when the setup cannot fit (shown with an Open Estimate button).
    */
-  async profile(arg?: unknown): Promise<{ readonly refused?: string } | undefined> {
+  async profile(arg?: unknown, settings?: { remat: string; backend: string }): Promise<{ readonly refused?: string } | undefined> {
     if (!(await this.trusted())) return undefined;
-    const picked = await this.request(arg);
+    const picked = await this.request(arg, settings);
     if (!picked) return undefined;
     const { name, request } = picked;
     const log = output();
@@ -146,7 +152,7 @@ export class Profiler implements PanelHost {
       return {};
     }
     log.appendLine(result.stdout.trimEnd());
-    this.open(request.out, `MixFlow profile: ${name}`);
+    this.open(request.out, `MixFlow profile: ${basename(request.out, '.profile.json')}`);
     return {};
   }
 
@@ -191,16 +197,7 @@ export class Profiler implements PanelHost {
 
   /** The settings' remat, or "fit to budget": the cheapest policy `mixflow plan` finds fitting. */
   private async chooseRemat(cli: string, setup: string, configured: string, backend: string): Promise<string | undefined> {
-    const fit = 'Fit to budget…';
-    const pick = await vscode.window.showQuickPick(
-      [
-        { label: `remat ${configured}`, description: 'from the setting mixflow.profile.remat' },
-        { label: fit, description: 'plan every policy, profile with the cheapest that fits in memory' },
-      ],
-      { title: 'MixFlow: rematerialisation for this profile' },
-    );
-    if (!pick) return undefined;
-    if (pick.label !== fit) return configured;
+    if (configured !== 'fit') return configured;
     const limit = backendBudget(backend);
     const text = await vscode.window.showInputBox({
       title: 'MixFlow: memory budget',
@@ -247,9 +244,65 @@ export class Profiler implements PanelHost {
     if (uri) this.open(uri.fsPath);
   }
 
-  /** Restores a panel from its webview state (the profile's file). */
+  /** The `.mixflow/profiles/` folders of the workspace, newest profile first. */
+  private recent() {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return recentProfiles(folders.map((f) => join(f, PROFILES_DIR)));
+  }
+
+  private recentItems() {
+    return this.recent().map((r) => ({
+      label: basename(r.path, '.profile.json'),
+      description: vscode.workspace.asRelativePath(r.path),
+      detail: new Date(r.mtimeMs).toLocaleString(),
+      path: r.path,
+    }));
+  }
+
+  async openRecentCommand(): Promise<void> {
+    const items = this.recentItems();
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage(`MixFlow: no profiles in ${PROFILES_DIR} yet (MixFlow: Profile Setup writes them there).`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: 'MixFlow: open a recent profile', matchOnDescription: true });
+    if (pick) this.open(pick.path);
+  }
+
+  /** Compare Profiles…: two files given (tests, the explorer), or picked from the recent ones / a file dialog. */
+  async compareCommand(a?: unknown, b?: unknown): Promise<void> {
+    let paths: string[] = [a, b].filter((x): x is vscode.Uri => x instanceof vscode.Uri).map((u) => u.fsPath);
+    if (Array.isArray(b) && b.length === 2 && b.every((x) => x instanceof vscode.Uri)) paths = (b as vscode.Uri[]).map((u) => u.fsPath);
+    if (paths.length !== 2) {
+      const items = this.recentItems();
+      if (items.length >= 2) {
+        const picked = await vscode.window.showQuickPick(items, { title: 'MixFlow: pick two profiles to compare (the older is A)', canPickMany: true, matchOnDescription: true });
+        if (!picked) return;
+        paths = picked.map((p) => p.path);
+      } else {
+        const uris = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'MixFlow profile': ['json'] }, title: 'MixFlow: pick two profiles to compare' });
+        if (!uris) return;
+        paths = uris.map((u) => u.fsPath);
+      }
+      if (paths.length !== 2) {
+        void vscode.window.showWarningMessage(`MixFlow: pick exactly two profiles to compare (got ${paths.length}).`);
+        return;
+      }
+      paths.reverse(); // newest first in the list: the older one is the baseline
+    }
+    this.openDiff(paths[0]!, paths[1]!);
+  }
+
+  openDiff(a: string, b: string): void {
+    try {
+      ProfilePanel.showDiff(this.context.extensionUri, this, readProfile(a, basename(a, '.profile.json')), readProfile(b, basename(b, '.profile.json')));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`MixFlow: cannot compare: ${(e as Error).message}`);
+    }
+  }
+
+  /** Restores a panel from its webview state (the profile's file, or the two compared). */
   revive(panel: vscode.WebviewPanel, state: unknown): void {
-    const p = ProfilePanel.revive(panel, this.context.extensionUri, this);
     let s;
     try {
       s = parseWebviewState(state);
@@ -257,9 +310,12 @@ export class Profiler implements PanelHost {
       s = null;
       output().appendLine(`profile panel: ignored its saved state: ${(e as Error).message}`);
     }
+    const key = !s ? `restored:${Date.now()}` : s.compare ? `diff:${s.source}\n${s.compare.source}` : s.source;
+    const p = ProfilePanel.revive(panel, this.context.extensionUri, this, key);
     if (!s) return p.showError('MixFlow profile', 'Nothing to restore: open a profile with MixFlow: Open Profile.');
     try {
-      p.showProfile(readProfile(s.source, s.title));
+      if (s.compare) p.showDiff(readProfile(s.source, s.title), readProfile(s.compare.source, s.compare.title));
+      else p.showProfile(readProfile(s.source, s.title));
     } catch (e) {
       p.showError(s.title, `Could not reopen ${s.source}: ${(e as Error).message}`);
     }
@@ -267,7 +323,7 @@ export class Profiler implements PanelHost {
 
   dispose(): void {
     this.running.forEach((a) => a.abort());
-    ProfilePanel.disposeCurrent();
+    ProfilePanel.disposeAll();
   }
 }
 
@@ -278,6 +334,8 @@ export function register(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(COMMANDS.profileSetup, (arg?: unknown) => profiler.profile(arg)),
     vscode.commands.registerCommand(COMMANDS.openProfile, (arg?: unknown) => profiler.openCommand(arg)),
     vscode.commands.registerCommand(COMMANDS.estimateSetup, (arg?: unknown) => profiler.estimate(arg)),
+    vscode.commands.registerCommand(COMMANDS.openRecentProfile, () => profiler.openRecentCommand()),
+    vscode.commands.registerCommand(COMMANDS.compareProfiles, (a?: unknown, b?: unknown) => profiler.compareCommand(a, b)),
     vscode.window.registerWebviewPanelSerializer(PROFILE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => profiler.revive(panel, state),
     }),

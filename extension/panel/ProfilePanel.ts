@@ -1,7 +1,8 @@
 /**
- * The profile panel: one webview panel, shown again (not duplicated) for each new profile,
- * restored by VS Code after a restart from the file named in its state. Scripts only from
- * dist/ by nonce; messages typed by webview/protocol.ts and validated on arrival.
+ * The profile panel: one webview panel per profile file (showing a profile again reveals its
+ * panel), and one per pair of profiles compared; restored by VS Code after a restart from the
+ * files named in its state. Scripts only from dist/ by nonce; messages typed by
+ * webview/protocol.ts and validated on arrival.
  */
 import * as vscode from 'vscode';
 import { PROFILE_VIEW_TYPE } from '../commands.js';
@@ -10,10 +11,12 @@ import type { ProfileFile } from '../../engine/profile/format.js';
 import { parseWebviewMessage, type ExtensionMessage, type WebviewMessage } from '../../webview/protocol.js';
 import { makeNonce, panelHtml } from './html.js';
 
+type RerunMessage = Extract<WebviewMessage, { type: 'rerun' }>;
+
 /** What the panel asks of the rest of the extension. */
 export interface PanelHost {
-  /** Handles openSetup and rerun for the profile shown. */
-  onAction(action: Exclude<WebviewMessage['type'], 'ready' | 'error'>, shown: ShownProfile): void;
+  /** Handles openSetup and rerun (with the remat and backend asked for, if any) for the profile shown. */
+  onAction(action: 'openSetup' | 'rerun', shown: ShownProfile, rerun?: RerunMessage): void;
 }
 
 export interface ShownProfile {
@@ -24,38 +27,60 @@ export interface ShownProfile {
 }
 
 export class ProfilePanel {
-  private static current: ProfilePanel | undefined;
+  /** Open panels by key: the profile's file, or `diff:<a>\n<b>`. */
+  private static readonly open = new Map<string, ProfilePanel>();
+  private static unnamed = 0;
   private readonly disposables: vscode.Disposable[] = [];
   /** The last message for the webview: sent again whenever the webview (re)loads and says ready. */
   private message: ExtensionMessage | null = null;
   private shown: ShownProfile | null = null;
   private ready = false;
+  private key: string;
 
   static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
     return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
   }
 
-  /** Shows a profile in the panel, creating the panel if there is none. */
-  static show(extensionUri: vscode.Uri, host: PanelHost, shown: ShownProfile): ProfilePanel {
-    if (!ProfilePanel.current) {
-      const panel = vscode.window.createWebviewPanel(PROFILE_VIEW_TYPE, shown.title, vscode.ViewColumn.Active, ProfilePanel.webviewOptions(extensionUri));
-      ProfilePanel.current = new ProfilePanel(panel, extensionUri, host);
+  private static panelFor(extensionUri: vscode.Uri, host: PanelHost, key: string, title: string): ProfilePanel {
+    let p = ProfilePanel.open.get(key);
+    if (!p) {
+      const panel = vscode.window.createWebviewPanel(PROFILE_VIEW_TYPE, title, vscode.ViewColumn.Active, ProfilePanel.webviewOptions(extensionUri));
+      p = new ProfilePanel(panel, extensionUri, host, key);
     }
-    const p = ProfilePanel.current;
+    return p;
+  }
+
+  /** Shows a profile in its own panel (revealing it if it is open already). */
+  static show(extensionUri: vscode.Uri, host: PanelHost, shown: ShownProfile): ProfilePanel {
+    const p = ProfilePanel.panelFor(extensionUri, host, shown.source ?? `unnamed:${++ProfilePanel.unnamed}`, shown.title);
     p.showProfile(shown);
     p.panel.reveal(undefined, false);
     return p;
   }
 
-  /** Takes over a panel VS Code restored; the caller then shows its profile or an error. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, host: PanelHost): ProfilePanel {
-    ProfilePanel.current?.dispose();
-    panel.webview.options = ProfilePanel.webviewOptions(extensionUri);
-    ProfilePanel.current = new ProfilePanel(panel, extensionUri, host);
-    return ProfilePanel.current;
+  /** Shows two profiles compared, in the panel for that pair. */
+  static showDiff(extensionUri: vscode.Uri, host: PanelHost, a: ShownProfile, b: ShownProfile): ProfilePanel {
+    const p = ProfilePanel.panelFor(extensionUri, host, `diff:${a.source}\n${b.source}`, 'MixFlow: compare profiles');
+    p.showDiff(a, b);
+    p.panel.reveal(undefined, false);
+    return p;
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly host: PanelHost) {
+  /** Takes over a panel VS Code restored; the caller then shows its profile or an error. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, host: PanelHost, key: string): ProfilePanel {
+    ProfilePanel.open.get(key)?.dispose();
+    panel.webview.options = ProfilePanel.webviewOptions(extensionUri);
+    return new ProfilePanel(panel, extensionUri, host, key);
+  }
+
+  /** Panels open now (the editor tests count them). */
+  static count(): number {
+    return ProfilePanel.open.size;
+  }
+
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly host: PanelHost, key: string) {
+    this.key = key;
+    ProfilePanel.open.set(key, this);
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
     const webview = panel.webview;
     webview.html = panelHtml({
@@ -79,6 +104,12 @@ export class ProfilePanel {
     this.shown = shown;
     this.panel.title = shown.title;
     this.send({ type: 'profile', profile: shown.profile, title: shown.title, source: shown.source });
+  }
+
+  showDiff(a: ShownProfile, b: ShownProfile): void {
+    this.shown = null;
+    this.panel.title = `Compare: ${a.title.replace(/^MixFlow profile: /, '')} ↔ ${b.title.replace(/^MixFlow profile: /, '')}`;
+    this.send({ type: 'diff', a, b });
   }
 
   showError(title: string, message: string): void {
@@ -109,20 +140,22 @@ export class ProfilePanel {
         output().appendLine(`profile panel: ${m.message}`);
         return;
       case 'openSetup':
-      case 'rerun':
         if (this.shown) this.host.onAction(m.type, this.shown);
+        return;
+      case 'rerun':
+        if (this.shown) this.host.onAction(m.type, this.shown, m);
         return;
     }
   }
 
   dispose(): void {
-    if (ProfilePanel.current === this) ProfilePanel.current = undefined;
+    if (ProfilePanel.open.get(this.key) === this) ProfilePanel.open.delete(this.key);
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()!.dispose();
   }
 
-  /** Disposes the open panel, if any (on deactivation). */
-  static disposeCurrent(): void {
-    ProfilePanel.current?.dispose();
+  /** Disposes every open panel (on deactivation). */
+  static disposeAll(): void {
+    for (const p of [...ProfilePanel.open.values()]) p.dispose();
   }
 }

@@ -17,10 +17,13 @@ export interface PanelHtml {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `style-src ${cspSource}`,
+    // The toolkit (FAST) inserts one empty <style> element; this hash is that of the empty string and allows nothing else.
+    `style-src ${cspSource} 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
+    // The graph layout worker starts from a blob URL of its bundled code (webview/graph/layoutClient.ts).
+    'worker-src blob:',
   ].join('; ');
 }
 

@@ -19,7 +19,7 @@ import { launch, requireChromium, type Browser } from '../webview/browser.js';
 import { requireCodeServer, startCodeServer, type CodeServer } from './codeServer.js';
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
-import { applyQuickFix, applyPreview, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
+import { applyQuickFix, applyPreview, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, runFromPalette, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
 import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes } from './workspace.js';
 import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
@@ -128,6 +128,25 @@ test('UI: turning mixflow.codeLens.enabled off in the Settings editor removes th
   assert.deepEqual((await lensesOnScreen(page)).filter((l) => l.text.startsWith('MixFlow')), []);
 });
 
+test('UI: a profile panel from Open Recent Profile comes back as it was after switching tabs', { timeout: 120_000 }, async () => {
+  const { page } = workbench!;
+  await runFromPalette(page, 'MixFlow: Open Recent Profile');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().click();
+  const panel = () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await panel().locator('[data-testid=graph][data-ready]').waitFor({ timeout: 60_000 });
+  await panel().locator('[data-testid=graph] g.node-group[data-group="step/2~1"]').click();
+  await panel().locator('[data-testid=graph] g.frame[data-frame="step/2~1"]').waitFor();
+  await panel().locator('[data-testid=graph] g.node-op').first().click();
+  const selected = await panel().locator('[data-testid=graph] g.node-op.selected').getAttribute('data-node');
+  // Another editor in front (the webview is unloaded), then the panel's tab again.
+  await openFromExplorer(page, FILES.uiSettings);
+  await page.locator('.part.editor .tab', { hasText: 'MixFlow profile' }).click();
+  await panel().locator('[data-testid=graph][data-ready]').waitFor({ timeout: 60_000 });
+  await panel().locator('[data-testid=graph] g.frame[data-frame="step/2~1"]').waitFor();
+  assert.equal(await panel().locator('[data-testid=graph] g.node-op.selected').getAttribute('data-node'), selected);
+  assert.equal(await panel().locator('[data-testid=details] [data-field=op]').textContent(), `${await panel().locator(`[data-testid=graph] g.node-op[data-node="${selected}"] text`).textContent()} #${selected}`);
+});
+
 test('extension host: the suite runs to the end', { timeout: 120_000 }, async () => {
   // The suite has waited since the window opened; the UI checks are done, so it may start.
   writeFileSync(join(extensionDir!, UI_DONE_NAME), '');
@@ -225,4 +244,14 @@ test('extension host: profiling a setup that cannot fit is refused with the plan
   assert.match(r.estimateText ?? '', /mixflow, remat block \(static plan/);
   assert.match(r.estimateText ?? '', /extrapolated to 200 layers from exact plans at 2, 3, 4/);
   assert.equal(r.activeTextAfterEstimate, r.estimateText);
+});
+
+test('profile panels: one per profile file, opened again it is revealed, Compare Profiles opens a diff panel', () => {
+  const r = hostReport();
+  const a = 'MixFlow profile: mlp-hyper.standard+mixflow.block.20261129-120000.profile.json';
+  assert.deepEqual(r.profileTabs.opened, [a]);
+  assert.deepEqual(r.profileTabs.reopened, [a], 'the same panel, not a second one');
+  assert.deepEqual(r.profileTabs.compared, [
+    'Compare: mlp-hyper.standard+mixflow.block.20261129-120000 ↔ mlp-hyper.standard+mixflow.block.20261130-120000', a,
+  ].sort());
 });

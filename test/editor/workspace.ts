@@ -4,7 +4,7 @@
  * setup too large to run. `host_scan_closed.py` is never opened: only Scan Workspace gives it
  * diagnostics.
  */
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mamlCnnOnnx } from '../../engine/export/onnx/mamlCnn.js';
@@ -60,10 +60,16 @@ export const ABSURD_SETUP = JSON.stringify({
   wrt: ['example_logits'],
 });
 
+/** Two profiles in the workspace's `.mixflow/profiles/` (copies of the CLI-written MLP fixture) for the panel checks. */
+export const PROFILE_FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'mlp-hyper-block.json');
+export const PROFILES = ['.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261129-120000.profile.json', '.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261130-120000.profile.json'] as const;
+
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
   for (const name of PYTHON_FILES) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
   writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
   writeFileSync(join(dir, FILES.absurdSetup), ABSURD_SETUP);
+  mkdirSync(join(dir, '.mixflow', 'profiles'), { recursive: true });
+  for (const p of PROFILES) copyFileSync(PROFILE_FIXTURE, join(dir, p));
   return dir;
 }

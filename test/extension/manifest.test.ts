@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BACKEND_CHOICES, CATEGORY, COMMANDS, HELPER_CHOICES, PROFILE_VIEW_TYPE, REMAT_CHOICES, SETTINGS } from '../../extension/commands.js';
+import { BACKEND_CHOICES, CATEGORY, COMMANDS, HELPER_CHOICES, PROFILE_REMAT_CHOICES, PROFILE_VIEW_TYPE, SETTINGS } from '../../extension/commands.js';
 
 const ROOT = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -34,7 +34,7 @@ test('settings exist for code lenses, decorations, the quick fix, live diagnosti
     assert.deepEqual([settings[key]!.type, settings[key]!.default], ['boolean', true], key);
   }
   assert.equal(settings[SETTINGS.profileRemat]!.default, 'block');
-  assert.deepEqual(settings[SETTINGS.profileRemat]!.enum, [...REMAT_CHOICES]);
+  assert.deepEqual(settings[SETTINGS.profileRemat]!.enum, [...PROFILE_REMAT_CHOICES]);
   assert.equal(settings[SETTINGS.profileBackend]!.default, 'auto');
   assert.deepEqual(settings[SETTINGS.profileBackend]!.enum, [...BACKEND_CHOICES]);
   assert.equal(settings[SETTINGS.rewriteHelper]!.default, 'inline');

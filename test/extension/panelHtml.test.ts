@@ -1,16 +1,22 @@
 /** The panel's HTML: a strict CSP (nothing by default, scripts only by nonce), resources from the webview origin, escaped text. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { contentSecurityPolicy, escapeHtml, makeNonce, panelHtml } from '../../extension/panel/html.js';
 
 const SRC = 'https://file+.vscode-resource.vscode-cdn.net';
 
-test('the CSP allows nothing by default, scripts only by nonce, styles only from the webview origin', () => {
+/** SHA-256 of the empty string: allows only an empty inline <style> (the toolkit inserts one). */
+const EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='";
+
+test('the CSP allows nothing by default, scripts only by nonce, styles only from the webview origin, workers only from blobs', () => {
   const csp = contentSecurityPolicy(SRC, 'abc');
   const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
   assert.deepEqual(directives['default-src'], ["'none'"]);
   assert.deepEqual(directives['script-src'], ["'nonce-abc'"]);
-  assert.deepEqual(directives['style-src'], [SRC]);
+  assert.deepEqual(directives['style-src'], [SRC, EMPTY_STYLE]);
+  assert.deepEqual(directives['worker-src'], ['blob:']);
+  assert.equal(createHash('sha256').update('').digest('base64'), EMPTY_STYLE.slice(8, -1));
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*|https?:\/\/(?!file\+)/);
 });
 

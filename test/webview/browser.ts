@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { panelHtml } from '../../extension/panel/html.js';
 
@@ -26,7 +26,8 @@ export function requireChromium(): void {
 /** Bundles webview/main.ts as build.mjs does, into a fresh folder (the test always sees the current source). */
 export async function buildWebview(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-webview-'));
-  await build({ entryPoints: [join(ROOT, 'webview/main.ts')], outfile: join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
+  const { bundleWebview } = (await import(pathToFileURL(join(ROOT, 'scripts/webviewBundle.mjs')).href)) as { bundleWebview(root: string, out: string, o: { minify: boolean; sourcemap: boolean }): Promise<void> };
+  await bundleWebview(ROOT, dir, { minify: false, sourcemap: false });
   return dir;
 }
 
@@ -110,8 +111,27 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 `;
 
-/** Opens the panel page with the stub VS Code API and the theme; page errors and CSP violations are collected. */
-export async function openPanel(browser: Browser, origin: string): Promise<{ page: Page; problems: string[] }> {
+/** VS Code's Light Modern, over the dark one (the subset that differs). */
+export const LIGHT_THEME: Record<string, string> = {
+  ...DARK_THEME,
+  '--vscode-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff',
+  '--vscode-sideBar-background': '#f8f8f8', '--vscode-editorWidget-background': '#f8f8f8', '--vscode-panel-border': '#e5e5e5',
+  '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-dropdown-foreground': '#3b3b3b',
+  '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-border': '#cecece', '--vscode-list-hoverBackground': '#f2f2f2',
+  '--vscode-charts-lines': 'rgba(59,59,59,0.5)', '--vscode-textLink-foreground': '#005fb8', '--vscode-charts-green': '#388a34',
+};
+
+/** VS Code's Dark High Contrast (the subset that differs). */
+export const HIGH_CONTRAST_THEME: Record<string, string> = {
+  ...DARK_THEME,
+  '--vscode-foreground': '#ffffff', '--vscode-descriptionForeground': '#ffffff', '--vscode-editor-background': '#000000',
+  '--vscode-sideBar-background': '#000000', '--vscode-editorWidget-background': '#0c141f', '--vscode-panel-border': '#6fc3df',
+  '--vscode-focusBorder': '#f38518', '--vscode-button-background': '#000000', '--vscode-button-border': '#6fc3df',
+  '--vscode-dropdown-background': '#000000', '--vscode-dropdown-border': '#6fc3df', '--vscode-charts-lines': 'rgba(255,255,255,0.8)',
+};
+
+/** Opens the panel page with the stub VS Code API and the theme; page errors and CSP violations are collected. `state`: what getState returns (a panel shown again). */
+export async function openPanel(browser: Browser, origin: string, opts: { theme?: Record<string, string>; state?: unknown } = {}): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -119,7 +139,7 @@ export async function openPanel(browser: Browser, origin: string): Promise<{ pag
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   // A string, not a function: tsx would wrap a function's inner functions in helpers the page lacks.
-  await page.addInitScript(STUB_SCRIPT.replace('THEME', JSON.stringify(DARK_THEME)));
+  await page.addInitScript(STUB_SCRIPT.replace('THEME', JSON.stringify(opts.theme ?? DARK_THEME)) + (opts.state === undefined ? '' : `\nwindow.__state = ${JSON.stringify(opts.state)};`));
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => ((window as unknown as { __posted: { type?: string }[] }).__posted).some((m) => m.type === 'ready'));
   return { page, problems };

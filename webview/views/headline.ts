@@ -1,7 +1,7 @@
 /** Headline numbers per run, side by side, and the standard ÷ MixFlow ratios. */
 import type { ProfileFile, ProfileRun } from '../../engine/profile/format.js';
 import { h } from '../dom.js';
-import { formatBytes, formatCount, formatMs, formatRatio } from '../format.js';
+import { formatBytes, formatCount, formatMs, memoryWords, speedWords } from '../format.js';
 
 const MODE_TEXT: Record<ProfileRun['mode'], string> = {
   standard: 'reverse-over-reverse',
@@ -27,16 +27,19 @@ function runCard(r: ProfileRun): HTMLElement {
       ...row('planned peak', formatBytes(t.planned_peak_bytes), 'planned')));
 }
 
+/** MixFlow against standard, in words ("2.0× less memory", "1.9× slower"), never a bare ratio. */
 function ratioCard(p: ProfileFile): HTMLElement | null {
   const c = p.comparison;
   if (!c) return null;
+  const s = p.runs[c.standard]!.totals;
+  const m = p.runs[c.mixflow]!.totals;
   return h('div', { class: 'card ratio', 'data-testid': 'headline-ratio' },
-    h('div', { class: 'title' }, 'standard ÷ MixFlow'),
+    h('div', { class: 'title' }, 'MixFlow against standard'),
     h('div', { class: 'muted' }, `same remat (${c.remat})`),
-    h('div', { class: 'big', 'data-field': 'peak-ratio' }, formatRatio(c.peak_ratio)),
+    h('div', { class: 'big', 'data-field': 'peak-ratio' }, `MixFlow ${memoryWords(m.peak_bytes, s.peak_bytes)}`),
     h('dl', {},
-      ...row('active peak', formatRatio(c.active_peak_ratio), 'active-peak-ratio'),
-      ...row('time', formatRatio(c.time_ratio), 'time-ratio')));
+      ...row('active peak', memoryWords(m.active_peak_bytes, s.active_peak_bytes), 'active-peak-ratio'),
+      ...row('time', `MixFlow ${speedWords(m.time_ms, s.time_ms)}`, 'time-ratio')));
 }
 
 export function headline(p: ProfileFile): HTMLElement {

@@ -62,6 +62,8 @@ export interface HostReport {
   /** MixFlow: Estimate Setup Memory (what Open Estimate runs) on it: the text it opened, and the active editor's text after. */
   readonly estimateText: string | null;
   readonly activeTextAfterEstimate: string | null;
+  /** Labels of the open profile-panel tabs: after opening a profile, opening it again, and comparing the two profiles. */
+  readonly profileTabs: { readonly opened: string[]; readonly reopened: string[]; readonly compared: string[] };
 }
 
 export const REPORT_NAME = 'host-report.json';

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, QUICK_FIX_TITLE, SETTINGS } from '../../../extension/commands.js';
-import { FILES, LIVE_EDIT_LINE } from '../workspace.js';
+import { FILES, LIVE_EDIT_LINE, PROFILES } from '../workspace.js';
 import { REPORT_NAME, UI_DONE_NAME, type DiagnosticSeen, type HostReport, type LensSeen, type LiveSeen } from './report.js';
 
 /** dist/test/suite.js → the extension's folder. */
@@ -220,6 +220,18 @@ export async function run(): Promise<void> {
     estimateText = `threw ${(e as Error).message}`;
   }
   const activeTextAfterEstimate = vscode.window.activeTextEditor?.document.getText() ?? null;
+  // Profile panels: one per profile (opening it again reveals it), one more for a comparison.
+  const allProfileTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mixflow.profile')).map((t) => t.label);
+  const earlier = new Set(allProfileTabs()); // the UI checks' panel
+  const profileTabs = () => allProfileTabs().filter((l) => !earlier.has(l)).sort();
+  await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
+  const opened = await settle(profileTabs, (t) => t.length === 1);
+  await vscode.commands.executeCommand(COMMANDS.openProfile, fileUri(PROFILES[0]));
+  await new Promise((r) => setTimeout(r, 300));
+  const reopened = profileTabs();
+  await vscode.commands.executeCommand(COMMANDS.compareProfiles, fileUri(PROFILES[0]), fileUri(PROFILES[1]));
+  const compared = await settle(profileTabs, (t) => t.length === 2);
 
   const report: HostReport = {
     contributed: extension.packageJSON.contributes.commands,
@@ -241,6 +253,7 @@ export async function run(): Promise<void> {
     profileRefusal,
     estimateText,
     activeTextAfterEstimate,
+    profileTabs: { opened, reopened, compared },
   };
   writeFileSync(join(EXTENSION_DIR, REPORT_NAME), JSON.stringify(report, null, 2));
 }
