@@ -65,7 +65,7 @@ let port = 29500 + (process.pid % 400);
 async function exported(c: Case): Promise<{ outer_loss: number; meta_grads: unknown; processes: number; mode: string; remat: string }> {
   const file = join(dir, `${c.name}-${c.mode}-${c.remat.replace('+', '_')}-${c.processes}.py`);
   writeFileSync(file, exportPytorch(parseSetupText(c.text, { baseDir: c.baseDir }), c.text, { mode: c.mode, remat: c.remat, source: `${c.name}.mixflow.json`, file }));
-  const args = [SHIM, file, '--precision', 'float64', '--device', 'cpu'];
+  const args = [SHIM, file, '--', '--precision', 'float64', '--device', 'cpu'];
   // Debian's torchrun on Python 3.11 can't parse its own default --redirects/--tee ("0"): pass
   // stderr-only values, which leave stdout (the JSON) alone.
   const { stdout } = c.processes === 1

@@ -1,8 +1,8 @@
 """Runs scripts with `torch.func` available on PyTorch 1.13, where it is the `functorch` package
 (plus `functional_call`, which 1.13 keeps in torch.nn.utils.stateless).
 
-usage: python3 torch_func_shim.py SCRIPT [SCRIPT...]
-Several scripts run one after another in this one process (torch is imported once); each one's
+usage: python3 torch_func_shim.py SCRIPT [SCRIPT...] [-- ARGS...]
+ARGS after `--` are every script's command-line arguments. Several scripts run one after another in this one process (torch is imported once); each one's
 output is preceded by a line `=== mixflow-script N ===` and a failing script prints its traceback
 and `=== mixflow-failed N ===` without stopping the others.
 """
@@ -23,11 +23,12 @@ if not hasattr(torch, "func"):
     torch.func = functorch
     sys.modules["torch.func"] = functorch
 
-scripts = sys.argv[1:]
+args = sys.argv[1:]
+scripts, script_args = (args[: args.index("--")], args[args.index("--") + 1:]) if "--" in args else (args, [])
 for index, script in enumerate(scripts):
     if len(scripts) > 1:
         print(f"=== mixflow-script {index} ===", flush=True)
-    sys.argv = [script]
+    sys.argv = [script, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python3 script` would
     try:
         runpy.run_path(script, run_name="__main__")
