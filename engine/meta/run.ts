@@ -2,7 +2,7 @@ import { useBackend, type BackendChoice, type BackendName } from '../exec/backen
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
 import { runRefAsync } from '../exec/refExecutor.js';
-import { schedule, type Schedule } from '../exec/schedule.js';
+import type { Schedule } from '../exec/schedule.js';
 import { runTfjsAsync, type HostArray } from '../exec/tfjsExecutor.js';
 import { planMemory } from '../exec/memory.js';
 import type { Origin } from '../ir/graph.js';
@@ -10,11 +10,11 @@ import type { Materialised } from '../setup/materialise.js';
 import type { Precision } from '../setup/result.js';
 import type { HostTensor, MetaName, Setup } from '../setup/types.js';
 import type { Traced } from '../trace/traceGraph.js';
-import type { MetaOptions } from './objective.js';
-import { traceMeta } from './trace.js';
+import { planMeta, type MetaPlanOptions } from './plan.js';
+import type { PassReport } from '../passes/index.js';
 import { paramSpecs } from '../setup/transformerParams.js';
 
-export interface MetaRunOptions extends MetaOptions {
+export interface MetaRunOptions extends MetaPlanOptions {
   readonly precision: Precision;
   readonly backend: BackendChoice;
   /** Called about a hundred times per run, and once per phase change. */
@@ -48,6 +48,8 @@ export interface MetaRun {
   readonly sched: Schedule;
   readonly memory: MemoryProfile;
   readonly nodeMs: readonly number[];
+  /** What the graph passes removed before scheduling. */
+  readonly passes: PassReport;
 }
 
 /** Graph inputs in order: θ₀, η (log_lr, log_wd?, example_logits), inner batches, outer batch. */
@@ -94,8 +96,7 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   const backend = opts.precision === 'float64' ? 'reference' : await useBackend(opts.backend);
   const t0 = performance.now();
   opts.onProgress?.({ phase: 'tracing', done: 0, total: 1, scope: '', origin: 'primal' });
-  const traced = traceMeta(setup, opts);
-  const sched = schedule(traced.graph);
+  const { traced, sched, passes } = planMeta(setup, opts);
   const traceMs = performance.now() - t0;
   const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };
   const inputs = hostInputs(data);
@@ -114,12 +115,12 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
     sched,
     memory: res.memory,
     nodeMs: res.nodeMs,
+    passes,
   };
 }
 
 /** The static plan of a setup's meta-gradient from shapes alone: nothing is allocated. */
-export function estimateMeta(setup: Setup, opts: MetaOptions): { sched: Schedule; memory: MemoryProfile; traced: Traced } {
-  const traced = traceMeta(setup, opts);
-  const sched = schedule(traced.graph);
-  return { traced, sched, memory: planMemory(sched) };
+export function estimateMeta(setup: Setup, opts: MetaPlanOptions): { sched: Schedule; memory: MemoryProfile; traced: Traced; passes: PassReport } {
+  const { traced, sched, passes } = planMeta(setup, opts);
+  return { traced, sched, passes, memory: planMemory(sched) };
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { sum as sumKernel } from '../kernels/tfjs/fastPaths.js';
 import { reducedShape } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
 import { broadcastTo, reshape, sum as sumOp } from '../ops/shape.js';
@@ -9,7 +9,7 @@ export type ReduceParams = { axes: number[]; keepDims: boolean };
 export const sum = definePrimitive<ReduceParams>({
   name: 'sum',
   shape: ([x], { axes, keepDims }) => ({ shape: reducedShape(x.shape, axes, keepDims), dtype: x.dtype }),
-  tf: ([x], { axes, keepDims }) => tf.sum(x, axes, keepDims),
+  tf: ([x], { axes, keepDims }) => sumKernel(x, axes, keepDims),
   ref: ([x], { axes, keepDims }) => ref.reduce(x, axes, keepDims, 'sum'),
   jvp: (_, [t], _out, { axes, keepDims }) => t && sumOp(t, axes, keepDims),
   vjp: (ct, [x], _out, { axes }) => [broadcastTo(reshape(ct, reducedShape(x.shape, axes, true)), x.shape)],

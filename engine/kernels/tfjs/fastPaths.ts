@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sameShape } from '../../core/shape.js';
+import { heapSlice } from './wasmHeap.js';
 
 /**
  * TF.js kernels whose obvious call is slow on some backend, with the fast equivalent.
  * Measured on the wasm backend (2 cores, SIMD, no threads): Tile (broadcastTo) runs in
  * JavaScript and is ~35× slower than a broadcasting Add; MatMul with transpose flags, or
  * batched, falls off XNNPACK onto a naive loop, while an explicit Transpose is cheap and a
- * loop of 2-D products over the batch is 2–4× faster than the batched kernel.
+ * loop of 2-D products over the batch is 2–4× faster than the batched kernel, once the
+ * matrices are sliced out inside the heap (its Slice copies the whole input through
+ * JavaScript). Fill is ~40× faster than Zeros, and a sum over leading axes is a
+ * product with a row of ones (~50× faster than its Sum over a non-trailing axis).
  */
 
 /** Up to this many matrices, a batched product runs as a loop of 2-D products on wasm. */
@@ -19,7 +23,23 @@ function onWasm(): boolean {
 /** broadcastTo, as an Add of zeros (native broadcasting) where Tile is slow. */
 export function broadcastTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (sameShape(x.shape, shape)) return x;
-  return onWasm() ? tf.add(x, tf.zeros([...shape], x.dtype)) : tf.broadcastTo(x, [...shape]);
+  return onWasm() ? tf.add(x, tf.fill([...shape], 0, x.dtype)) : tf.broadcastTo(x, [...shape]);
+}
+
+/** slice, as one copy inside the wasm heap when the slice is contiguous. */
+export function slice(x: tf.Tensor, begin: readonly number[], size: readonly number[]): tf.Tensor {
+  return (onWasm() && heapSlice(x, begin, size)) || tf.slice(x, [...begin], [...size]);
+}
+
+/** sum; over leading axes of a float32 tensor on wasm, as ones·X. */
+export function sum(x: tf.Tensor, axes: readonly number[], keepDims: boolean): tf.Tensor {
+  const leading = axes.length > 0 && axes.length < x.rank && axes.every((a, i) => a === i);
+  if (!onWasm() || !leading || x.dtype !== 'float32') return tf.sum(x, [...axes], keepDims);
+  const m = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+  const rest = x.shape.slice(axes.length);
+  const n = rest.reduce((a, b) => a * b, 1);
+  const s = tf.matMul(tf.fill([1, m], 1, 'float32'), tf.reshape(x, [m, n]));
+  return tf.reshape(s, keepDims ? [...axes.map(() => 1), ...rest] : rest);
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -37,7 +57,7 @@ function loopedMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const a3 = tf.reshape(a, [batch, m, k]);
   const b3 = tf.reshape(b, [batch, k, n]);
   const parts = [...Array(batch).keys()].map((i) =>
-    tf.matMul(tf.reshape(tf.slice(a3, [i, 0, 0], [1, m, k]), [m, k]), tf.reshape(tf.slice(b3, [i, 0, 0], [1, k, n]), [k, n])),
+    tf.matMul(tf.reshape(slice(a3, [i, 0, 0], [1, m, k]), [m, k]), tf.reshape(slice(b3, [i, 0, 0], [1, k, n]), [k, n])),
   );
   return tf.reshape(tf.concat(parts, 0), [...batchShape, m, n]);
 }

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../engine/index.js';
+import { eliminateCommonSubexpressions, eliminateDeadCode } from '../../engine/passes/index.js';
+import { assertSameResults, f32s, opCounts, trace } from './helpers.js';
+
+function cse(g: ReturnType<typeof trace>) {
+  const stats: Record<string, number> = {};
+  const out = eliminateDeadCode(eliminateCommonSubexpressions(g, stats));
+  assertSameResults(g, out);
+  return { out, stats, ops: opCounts(out) };
+}
+
+test('cse: equal nodes on live values are computed once, and so are the nodes using them', () => {
+  const g = trace((x, y) => {
+    const a = E.exp(E.mul(x, y));
+    const b = E.exp(E.mul(x, y));
+    return E.add(E.tanh(a), E.tanh(b));
+  }, f32s([5], [5]));
+  const { ops, stats } = cse(g);
+  assert.deepEqual([ops.mul, ops.exp, ops.tanh], [1, 1, 1]);
+  assert.deepEqual(stats, { mul: 1, exp: 1, tanh: 1 });
+});
+
+test('cse: equal constants are made once', () => {
+  const g = trace((x) => E.add(E.mul(x, 0.5), E.mul(E.exp(x), 0.5)), f32s([3]));
+  assert.equal(cse(g).ops.full, 1);
+});
+
+test('cse: a rematerialised forward pass is not merged with the first one (that would undo the remat)', () => {
+  const block = E.checkpoint((h: E.Tensor, w: E.Tensor) => E.tanh(E.matmul(E.tanh(E.matmul(h, w)), w)));
+  const g = trace(
+    (x, w) => E.grad((w0: E.Tensor) => E.sum(block(block(x, w0), w0)))(w) as E.Tensor,
+    f32s([8, 16], [16, 16]),
+  );
+  const before = opCounts(g);
+  const { ops } = cse(g);
+  assert.equal(ops.tanh, before.tanh, 'every recomputed tanh is still recomputed');
+  assert.ok(ops.tanh >= 6, `two blocks run and rerun (${ops.tanh} tanh)`);
+});
