@@ -1,14 +1,14 @@
 import { estimateMeta } from '../engine/meta/run.js';
 import { stringifyJson } from '../engine/setup/result.js';
 import type { Options } from './args.js';
-import { formatBytes, readSetup } from './io.js';
+import { formatBytes, formatFlops, readSetup } from './io.js';
 import { peakBreakdown } from '../engine/profile/breakdown.js';
 
 /** `mixflow estimate`: the static memory plan from shapes alone, allocating no tensors. */
 export function estimateCommand(path: string, options: Options): number {
   const setup = readSetup(path);
   const t0 = performance.now();
-  const { traced, sched, memory } = estimateMeta(setup, options);
+  const { traced, sched, memory, flops } = estimateMeta(setup, options);
   const breakdown = peakBreakdown(traced.graph, sched, memory);
   const planMs = performance.now() - t0;
   if (options.json) {
@@ -21,6 +21,8 @@ export function estimateCommand(path: string, options: Options): number {
         active_peak_bytes: memory.activePeakBytes,
         input_bytes: memory.inputBytes,
         nodes: sched.order.length,
+        flops: flops.totalFlops,
+        remat_flops: flops.rematFlops,
         by_category: breakdown.byCategory,
         by_scope: breakdown.byScope,
         plan_ms: planMs,
@@ -32,6 +34,7 @@ export function estimateCommand(path: string, options: Options): number {
     `${path}: ${options.mode}, remat ${options.remat} (static plan, ${sched.order.length} ops, ${planMs.toFixed(0)} ms)`,
     `  peak          ${formatBytes(memory.peakBytes)} (${memory.peakBytes} B)`,
     `  active peak   ${formatBytes(memory.activePeakBytes)}`,
+    `  FLOPs         ${formatFlops(flops.totalFlops)} (recomputation ${formatFlops(flops.rematFlops)})`,
     '  at the peak, by category:',
     ...Object.entries(breakdown.byCategory)
       .filter(([, b]) => (b as number) > 0)

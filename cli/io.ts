@@ -4,7 +4,7 @@ import type { Setup } from '../engine/setup/types.js';
 import type { MetaProgress } from '../engine/meta/run.js';
 import { UsageError } from './args.js';
 
-export { formatBytes } from '../engine/core/text.js';
+export { formatBytes, formatFlops } from '../engine/core/text.js';
 
 /** Reads and validates a setup file; a missing file is a usage error (exit 2). */
 export function readSetup(path: string): Setup {

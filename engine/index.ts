@@ -31,6 +31,7 @@ export { flatten, unflatten, mapTree, type Tree } from './transforms/tree.js';
 
 export { schedule, type Schedule } from './exec/schedule.js';
 export { planMemory, accountMemory, type MemoryProfile, type StepMemory } from './exec/memory.js';
+export { planFlops, opFlops, type FlopsPlan } from './exec/flops.js';
 export { Cancelled, type InterpretOptions, type StepEvent } from './exec/interpret.js';
 export { runTfjs, runTfjsAsync, type HostArray } from './exec/tfjsExecutor.js';
 export { runRef, runRefAsync } from './exec/refExecutor.js';

@@ -15,6 +15,18 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
 
+/** FLOPs in decimal units, e.g. `3.21 TFLOP`. */
+export function formatFlops(n: number): string {
+  const units = ['FLOP', 'kFLOP', 'MFLOP', 'GFLOP', 'TFLOP', 'PFLOP', 'EFLOP'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} FLOP` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
 /** A JSON value as an error message names what it got. */
 export function describeJson(v: unknown): string {
   if (v === undefined) return 'nothing (the field is missing)';

@@ -5,6 +5,7 @@ import { runRefAsync } from '../exec/refExecutor.js';
 import type { Schedule } from '../exec/schedule.js';
 import { runTfjsAsync, type HostArray } from '../exec/tfjsExecutor.js';
 import { planMemory } from '../exec/memory.js';
+import { planFlops, type FlopsPlan } from '../exec/flops.js';
 import type { Origin } from '../ir/graph.js';
 import type { Materialised } from '../setup/materialise.js';
 import type { Precision } from '../setup/result.js';
@@ -119,8 +120,11 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   };
 }
 
-/** The static plan of a setup's meta-gradient from shapes alone: nothing is allocated. */
-export function estimateMeta(setup: Setup, opts: MetaPlanOptions): { sched: Schedule; memory: MemoryProfile; traced: Traced; passes: PassReport } {
+/** The static plan of a setup's meta-gradient from shapes alone (bytes and FLOPs): nothing is allocated. */
+export function estimateMeta(
+  setup: Setup,
+  opts: MetaPlanOptions,
+): { sched: Schedule; memory: MemoryProfile; flops: FlopsPlan; traced: Traced; passes: PassReport } {
   const { traced, sched, passes } = planMeta(setup, opts);
-  return { traced, sched, passes, memory: planMemory(sched) };
+  return { traced, sched, passes, memory: planMemory(sched), flops: planFlops(sched) };
 }
