@@ -6,6 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * slice, so slicing one matrix out of a batch of eight costs eight matrices of copying in
  * JavaScript; a contiguous slice is one `TypedArray.set` inside the heap instead (~100×
  * faster measured on [8,256,256]).
+ *
+ * A copy into a buffer of its own also guards TF.js wasm's MatMul, which caches the packed
+ * right-hand operand by buffer id alone: the same buffer seen again under another shape
+ * (a reshape shares its input's buffer) reuses the stale packing, reading out of bounds.
  */
 
 interface WasmBackendHeap {
@@ -40,5 +44,14 @@ export function heapSlice(x: tf.Tensor, begin: readonly number[], size: readonly
   const count = size.reduce((a, b) => a * b, 1);
   const out = backend.makeOutput([...size], x.dtype);
   backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + count));
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** x's elements in a new buffer of the given shape (same size); null off wasm. */
+export function heapCopy(x: tf.Tensor, shape: readonly number[]): tf.Tensor | null {
+  const backend = x.dtype === 'float32' || x.dtype === 'int32' ? heapBackend() : null;
+  if (!backend) return null;
+  const out = backend.makeOutput([...shape], x.dtype);
+  backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x));
   return tf.engine().makeTensorFromTensorInfo(out);
 }
