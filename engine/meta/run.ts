@@ -51,6 +51,8 @@ export interface MetaRun {
   readonly nodeMs: readonly number[];
   /** What the graph passes removed before scheduling. */
   readonly passes: PassReport;
+  /** Planned FLOPs of every executed op (aligned with `sched.order`) and their total. */
+  readonly flops: FlopsPlan;
 }
 
 /** Graph inputs in order: θ₀, η (log_lr, log_wd?, example_logits), inner batches, outer batch. */
@@ -117,6 +119,7 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
     memory: res.memory,
     nodeMs: res.nodeMs,
     passes,
+    flops: planFlops(sched),
   };
 }
 
