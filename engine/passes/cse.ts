@@ -10,18 +10,28 @@ function key(n: GraphNode): string {
   return `${n.op}|${n.aval.dtype}|${n.aval.shape.join(',')}|${n.inputs.join(',')}|${JSON.stringify(n.params)}`;
 }
 
+export interface CseOptions {
+  /**
+   * `none` (default): merge only where the two lifetimes overlap or touch, so no step holds
+   * more bytes than before. `peak`: also keep a value alive across a gap while every step in
+   * it stays at or under the planned peak, i.e. keep a rematerialised forward pass instead
+   * of rerunning it wherever memory allows (peak unchanged; memory elsewhere rises, and the
+   * plan stops growing block by block, which `estimate`'s extrapolation relies on).
+   */
+  readonly headroom?: 'none' | 'peak';
+}
+
 /**
- * Common subexpression elimination under the planned peak. A node equal to an earlier one
- * (same op, parameters and inputs) reuses it when keeping the earlier value alive until
- * then stays at or under the schedule's planned peak at every step in between; the
- * duplicate's own buffer is gone. When the two lifetimes overlap that is free (the
- * duplicate's buffer covered the same steps); across a gap it spends headroom, which is
- * how a recomputation under rematerialisation is kept instead of rerun wherever the
- * memory allows, and rerun where the peak would rise. The optimised graph's peak is
- * never above the original's. Positions are those of the executed schedule (constants
- * are made just before their first use).
+ * Common subexpression elimination that never raises memory. A node equal to an earlier one
+ * (same op, parameters and inputs) reuses it when the earlier value is still alive (or dies
+ * the step before) where the duplicate would be computed: its lifetime then grows to cover
+ * the duplicate's, which the duplicate's own buffer covered before, so at every step the live
+ * bytes are the same or fewer. Equal values that died in between (a forward pass recomputed
+ * under rematerialisation) are recomputed, unless `headroom: 'peak'`. Positions are those of
+ * the executed schedule (constants are made just before their first use).
  */
-export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string, number> = {}): Graph {
+export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string, number> = {}, opts: CseOptions = {}): Graph {
+  const spend = opts.headroom === 'peak';
   const sched = schedule(graph);
   const plan = planMemory(sched);
   const headroom = new RangeMax(plan.steps.map((s) => s.highWaterBytes));
@@ -49,7 +59,7 @@ export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string
       // traced later but used earlier.
       const [from, to] = lifeEnd(earlier) < at ? [lifeEnd(earlier) + 1, at - 1] : [lifeEnd(n.id) + 1, position.get(earlier)! - 1];
       const bytes = avalBytes(n.aval);
-      if (from > to || headroom.query(from, to) + bytes <= plan.peakBytes) {
+      if (from > to || (spend && headroom.query(from, to) + bytes <= plan.peakBytes)) {
         headroom.add(from, to, bytes);
         rw.replace(n.id, earlier);
         lastUse.set(earlier, Math.max(lifeEnd(earlier), lifeEnd(n.id)));

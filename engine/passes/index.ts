@@ -1,10 +1,10 @@
 import type { Graph } from '../ir/graph.js';
-import { eliminateCommonSubexpressions } from './cse.js';
+import { eliminateCommonSubexpressions, type CseOptions } from './cse.js';
 import { eliminateDeadCode } from './dce.js';
 import { simplify } from './simplify.js';
 
 export { eliminateDeadCode } from './dce.js';
-export { eliminateCommonSubexpressions } from './cse.js';
+export { eliminateCommonSubexpressions, type CseOptions } from './cse.js';
 export { simplify } from './simplify.js';
 
 /** What the passes did: nodes before and after, and rewrites per rule or op. */
@@ -26,10 +26,10 @@ export interface Optimised {
  * see the optimised graph, so measured memory still equals the plan exactly; every pass
  * keeps values exact (finite inputs) and never raises the planned peak.
  */
-export function optimise(graph: Graph): Optimised {
+export function optimise(graph: Graph, cse: CseOptions = {}): Optimised {
   const simplified: Record<string, number> = {};
   const merged: Record<string, number> = {};
   const live = eliminateDeadCode(graph);
-  const out = eliminateDeadCode(eliminateCommonSubexpressions(eliminateDeadCode(simplify(live, simplified)), merged));
+  const out = eliminateDeadCode(eliminateCommonSubexpressions(eliminateDeadCode(simplify(live, simplified)), merged, cse));
   return { graph: out, report: { nodesBefore: live.nodes.length, nodesAfter: out.nodes.length, simplified, merged } };
 }
