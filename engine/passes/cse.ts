@@ -33,8 +33,8 @@ export interface CseOptions {
 export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string, number> = {}, opts: CseOptions = {}): Graph {
   const spend = opts.headroom === 'peak';
   const sched = schedule(graph);
-  const plan = planMemory(sched);
-  const headroom = new RangeMax(plan.steps.map((s) => s.highWaterBytes));
+  const plan = spend ? planMemory(sched) : undefined;
+  const headroom = plan && new RangeMax(plan.steps.map((s) => s.highWaterBytes));
   const position = new Map<number, number>();
   const lastUse = new Map<number, number>();
   sched.order.forEach((n, step) => {
@@ -59,8 +59,8 @@ export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string
       // traced later but used earlier.
       const [from, to] = lifeEnd(earlier) < at ? [lifeEnd(earlier) + 1, at - 1] : [lifeEnd(n.id) + 1, position.get(earlier)! - 1];
       const bytes = avalBytes(n.aval);
-      if (from > to || (spend && headroom.query(from, to) + bytes <= plan.peakBytes)) {
-        headroom.add(from, to, bytes);
+      if (from > to || (headroom && plan && headroom.query(from, to) + bytes <= plan.peakBytes)) {
+        headroom?.add(from, to, bytes);
         rw.replace(n.id, earlier);
         lastUse.set(earlier, Math.max(lifeEnd(earlier), lifeEnd(n.id)));
         position.set(earlier, Math.min(at, position.get(earlier)!));
