@@ -48,6 +48,13 @@ test('wasm fast paths equal the plain kernels and leak nothing', async () => {
     const b = tf.randomNormal([3, 4, 6], 0, 1, 'float32', 2);
     close(fast.matMul(a, b, true, false), tf.matMul(a, b, true, false), 1e-6, 'batched Aᵀ·B');
     close(fast.matMul(b, b, true, false), tf.matMul(b, b, true, false), 1e-6, 'batched Bᵀ·B');
+    for (const shape of [[96, 64], [2, 64, 40], [3, 2, 64, 33], [64, 8], [40, 64]]) {
+      const t = tf.randomNormal(shape, 0, 1, 'float32', 9);
+      const perm = [...shape.keys()];
+      [perm[shape.length - 2], perm[shape.length - 1]] = [perm[shape.length - 1], perm[shape.length - 2]];
+      close(fast.transpose(t, perm), tf.transpose(t, perm), 0, `tiled transpose of [${shape}]`);
+    }
+    close(fast.transpose(x, [2, 0, 1]), tf.transpose(x, [2, 0, 1]), 0, 'other transpose');
     close(fast.broadcastTo(tf.tensor([1, 2, 3]), [2, 3]), tf.tensor([[1, 2, 3], [1, 2, 3]]), 0, 'broadcastTo');
   });
   assert.equal(tf.memory().numTensors, before);
