@@ -113,16 +113,17 @@ export function simplify(graph: Graph, stats: Record<string, number> = {}): Grap
 
     if (BROADCASTING.has(n.op)) {
       // A broadcast operand whose own shape broadcasts to the same result: the kernel does it.
-      const inputs = n.inputs.map((id, k) => {
-        const p = onlyUse(id, 'broadcastTo');
-        if (!p) return id;
-        const other = avals.get(n.inputs[1 - k])!.shape;
-        const direct = broadcastShapes(avals.get(p.inputs[0])!.shape, other);
-        if (!sameShape(direct, n.aval.shape)) return id;
-        reads(p.inputs[0], id);
+      // One operand at a time, against the other as it now is (both may have been broadcasts).
+      const inputs = [...n.inputs];
+      for (let k = 0; k < 2; k++) {
+        const p = onlyUse(inputs[k], 'broadcastTo');
+        if (!p) continue;
+        const direct = broadcastShapes(avals.get(p.inputs[0])!.shape, avals.get(inputs[1 - k])!.shape);
+        if (!sameShape(direct, n.aval.shape)) continue;
+        reads(p.inputs[0], inputs[k]);
         count('broadcast done by the kernel');
-        return p.inputs[0];
-      });
+        inputs[k] = p.inputs[0];
+      }
       if (inputs.some((id, k) => id !== n.inputs[k])) n = { ...n, inputs };
     }
 

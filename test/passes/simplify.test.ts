@@ -52,6 +52,13 @@ test('simplify: a broadcast the elementwise kernel does itself is skipped', () =
   assert.equal(stats['broadcast done by the kernel'], 1);
 });
 
+test('simplify: of two broadcast operands only as many are skipped as keep the result shape', () => {
+  const g = trace((a, b) => E.mul(E.broadcastTo(a, [4, 3]), E.broadcastTo(b, [4, 3])), f32s([3], [3]));
+  const { out, ops } = simplified(g);
+  assert.equal(ops.broadcastTo, 1);
+  assert.deepEqual(out.nodes.find((n) => n.op === 'mul')!.aval.shape, [4, 3]);
+});
+
 test('simplify: a broadcast still used elsewhere stays (no longer lifetime for its source)', () => {
   const g = trace((x, b) => {
     const bb = E.broadcastTo(b, [4, 3]);
