@@ -8,7 +8,7 @@ import type { Mode } from '../engine/setup/result.js';
 import { UsageError, type Options } from './args.js';
 import { formatBytes, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
-import { gflopsPerSecond, workBy, type WorkRow } from '../engine/profile/scopeWork.js';
+import { formatFlops, formatRate, workBy, type WorkRow } from '../engine/profile/scopeWork.js';
 import { runSetup } from './runCommand.js';
 
 /** `foo.mixflow.json` → `foo.profile.json`, next to the setup. */
@@ -56,11 +56,11 @@ function topCategories(r: ProfileRun): string {
 }
 
 /** Where a run's op time went: by phase, by inner step, and the five slowest blocks. */
-function workTable(r: MetaRun, i: number, runs: readonly MetaRun[]): string[] {
-  const cell = (w: WorkRow) => `${w.group} ${seconds(w.ms)} ${(w.flops / 1e9).toFixed(1)} GFLOP ${gflopsPerSecond(w.flops, w.ms).toFixed(1)} GFLOP/s`;
+function workTable(r: MetaRun, mode: Mode): string[] {
+  const cell = (w: WorkRow) => `${w.group} ${seconds(w.ms)} ${formatFlops(w.flops)} ${formatRate(w.flops, w.ms)}`;
   const total = workBy('phase', r.sched.order, r.nodeMs, r.flops.nodeFlops).reduce((a, w) => a + w.ms, 0);
   return [
-    `  ${runs.length > 1 ? `run ${i + 1}: ` : ''}where the op time went (${seconds(total)} in ${r.sched.order.length} ops, ${(r.flops.totalFlops / 1e9).toFixed(1)} GFLOP, ${gflopsPerSecond(r.flops.totalFlops, total).toFixed(1)} GFLOP/s):`,
+    `  ${mode}: where the op time went (${seconds(total)} in ${r.sched.order.length} ops, ${formatFlops(r.flops.totalFlops)}, ${formatRate(r.flops.totalFlops, total)}):`,
     `    by phase: ${workBy('phase', r.sched.order, r.nodeMs, r.flops.nodeFlops).map(cell).join('; ')}`,
     `    by step:  ${workBy('step', r.sched.order, r.nodeMs, r.flops.nodeFlops).map(cell).join('; ')}`,
     `    slowest blocks: ${workBy('block', r.sched.order, r.nodeMs, r.flops.nodeFlops).slice(0, 5).map(cell).join('; ')}`,
@@ -137,7 +137,7 @@ export async function profileCommand(setupPath: string, options: Options, should
   const lines = [
     `${setupPath}: remat ${options.remat}, ${r0.precision} on ${r0.backend}`,
     ...table(profile),
-    ...runs.flatMap(workTable),
+    ...runs.flatMap((r, i) => workTable(r, modes[i]!)),
     `  profile written to ${out} (${formatBytes(bytes)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -5,7 +5,7 @@ import type { Setup } from '../engine/setup/types.js';
 import type { Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
-import { gflopsPerSecond } from '../engine/profile/scopeWork.js';
+import { formatFlops, formatRate } from '../engine/profile/scopeWork.js';
 
 /** Runs one setup in one mode; `shouldStop` is the CLI's Ctrl-C flag; `timeNodes` for profiles. */
 export async function runSetup(
@@ -52,7 +52,7 @@ function summary(setupPath: string, r: MetaRun, options: Options): string {
     `  meta-gradients    ${Object.keys(r.metaGrads).join(', ')}${finite ? '' : '  (contain non-finite values)'}`,
     `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})`,
     `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms)`,
-    `  work              ${(r.flops.totalFlops / 1e9).toFixed(2)} GFLOP in ${r.sched.order.length} ops, ${gflopsPerSecond(r.flops.totalFlops, r.timeMs).toFixed(2)} GFLOP/s`,
+    `  work              ${formatFlops(r.flops.totalFlops)} in ${r.sched.order.length} ops, ${formatRate(r.flops.totalFlops, r.timeMs)}`,
     '  (--json prints the meta-gradients)',
   ].join('\n');
 }

@@ -41,3 +41,14 @@ export function workBy(grouping: WorkGrouping, order: readonly GraphNode[], node
 export function gflopsPerSecond(flops: number, ms: number): number {
   return ms > 0 ? flops / ms / 1e6 : 0;
 }
+
+/** `1.23 GFLOP` or, below a tenth of one, `12.3 MFLOP`. */
+export function formatFlops(flops: number): string {
+  return flops >= 1e8 ? `${(flops / 1e9).toFixed(2)} GFLOP` : `${(flops / 1e6).toFixed(1)} MFLOP`;
+}
+
+/** Achieved rate: `4.56 GFLOP/s` or, below a tenth of one, `12.3 MFLOP/s`. */
+export function formatRate(flops: number, ms: number): string {
+  const g = gflopsPerSecond(flops, ms);
+  return g >= 0.1 ? `${g.toFixed(2)} GFLOP/s` : `${(g * 1000).toFixed(1)} MFLOP/s`;
+}
