@@ -6,9 +6,10 @@ import * as profiler from '../engine/bench/profiler.js';
 import { benchNestedRow } from '../engine/bench/tfjsNested/index.js';
 import { runMeta } from '../engine/meta/run.js';
 import { materialise } from '../engine/setup/materialise.js';
-import { benchModes, sweepPeaks, WASM_HEAP_BYTES, type ModeRow } from '../engine/bench/metaBench.js';
+import { benchModes, sweepPeaks, withSeqAndBatch, WASM_HEAP_BYTES, type ModeRow } from '../engine/bench/metaBench.js';
 import { benchPlanAtScale, benchRevolveFlagship } from '../engine/bench/revolveBench.js';
 import transformer24lJson from '../engine/setup/examples/transformer-24l.mixflow.json';
+import { matmulLimitGflops } from '../engine/bench/matmulLimit.js';
 import { REMATS, type Remat } from '../engine/meta/problem.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
@@ -104,7 +105,25 @@ async function warmUp(options: Options, shouldStop: () => boolean): Promise<void
   }
 }
 
-async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean): Promise<void> {
+/** Achieved GFLOP/s of each mode (planned FLOPs over measured time) beside the backend's best. */
+function workLine(rows: readonly ModeRow[], limitGflops: number, resolved: string): string {
+  const cells = rows.flatMap((r) =>
+    r.run?.flops ? [`${r.label} ${(r.run.flops / 1e9).toFixed(1)} GFLOP at ${(r.run.flops / r.run.timeMs / 1e6).toFixed(2)} GFLOP/s`] : [],
+  );
+  return `work: ${cells.join('; ')}; ${resolved}'s best 2-D matmul here: ${limitGflops.toFixed(1)} GFLOP/s (${cpus().length} cores, ${resolved === 'wasm' ? 'one thread, 128-bit SIMD' : 'as the backend threads it'})`;
+}
+
+/** Issue 13's speed targets: MixFlow ≤ 0.9× standard's time and, on the flagship, ≤ 4.5 s. */
+function speedTargets(rows: readonly ModeRow[], maxMixflowMs: number | undefined): string[] {
+  const [std, mix] = rows;
+  if (!std?.run || !mix?.run) return [];
+  const ratio = mix.run.timeMs / std.run.timeMs;
+  const out = [verdict(ratio <= 0.9, `MixFlow time ≤ 0.9× standard: ${ratio.toFixed(2)}×`)];
+  if (maxMixflowMs !== undefined) out.push(verdict(mix.run.timeMs <= maxMixflowMs, `MixFlow ≤ ${(maxMixflowMs / 1000).toFixed(1)} s: ${(mix.run.timeMs / 1000).toFixed(1)} s`));
+  return out;
+}
+
+async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number): Promise<void> {
   const remat: Remat = options.remat === 'none' && setup.model.kind === 'transformer' ? 'block' : options.remat;
   say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; ${BENCH_RUNS} runs of each mode, interleaved; time is the median, then the spread)`);
   const rows = await benchModes(setup, remat, options.backend, resolved, shouldStop, { runs: BENCH_RUNS, force: options.force });
@@ -112,6 +131,8 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
     rows.push(await nestedRow(setup));
   }
   say(modeTable(rows));
+  say(workLine(rows, matmulLimitGflops(), resolved));
+  speedTargets(rows, maxMixflowMs).forEach((l) => say(l));
   if (withNested) {
     say('targets (paper: >10× less memory, up to 25% less time):');
     targets(rows).forEach((l) => say(l));
@@ -193,7 +214,9 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   say('\n## First-order gradients: engine vs tf.grad on the same backend');
   say(formatRows(await benchFirstOrder(resolved)));
   const flagship = parseSetup(flagshipJson);
-  await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true);
+  await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true, 4500);
+  const second = withSeqAndBatch(flagship, 512, 2);
+  await flagshipSection(second, 'flagship at seq 512, batch 2 (transformer L8 d64 H2 S512 F256 V256, B2, T4 Adam, per-token weights)', options, resolved, shouldStop, false);
   sweepSection(flagship);
   const maml = parseSetup(mamlFlagshipJson, { readModel: readExampleModel });
   await interleavedSection(maml, 'second flagship: MAML, 4-conv CNN from ONNX (64 ch, 28×28×1, 5-way, B 25 inner / 75 outer, T 5 SGD, per-tensor log_lr; wrt θ₀, log_lr)', options, resolved, shouldStop);

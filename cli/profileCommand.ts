@@ -8,6 +8,7 @@ import type { Mode } from '../engine/setup/result.js';
 import { UsageError, type Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
+import { formatFlops, formatRate, workBy, type WorkRow } from '../engine/profile/scopeWork.js';
 import { checkFits, runSetup } from './runCommand.js';
 
 /** `foo.mixflow.json` → `foo.profile.json`, next to the setup. */
@@ -52,6 +53,18 @@ function topCategories(r: ProfileRun): string {
     .slice(0, 2)
     .map(([c, b]) => `${c} ${formatBytes(b)}`)
     .join(', ');
+}
+
+/** Where a run's op time went: by phase, by inner step, and the five slowest blocks. */
+function workTable(r: MetaRun, mode: Mode): string[] {
+  const cell = (w: WorkRow) => `${w.group} ${seconds(w.ms)} ${formatFlops(w.flops)} ${formatRate(w.flops, w.ms)}`;
+  const total = workBy('phase', r.sched.order, r.nodeMs, r.flops.nodeFlops).reduce((a, w) => a + w.ms, 0);
+  return [
+    `  ${mode}: where the op time went (${seconds(total)} in ${r.sched.order.length} ops, ${formatFlops(r.flops.totalFlops)}, ${formatRate(r.flops.totalFlops, total)}):`,
+    `    by phase: ${workBy('phase', r.sched.order, r.nodeMs, r.flops.nodeFlops).map(cell).join('; ')}`,
+    `    by step:  ${workBy('step', r.sched.order, r.nodeMs, r.flops.nodeFlops).map(cell).join('; ')}`,
+    `    slowest blocks: ${workBy('block', r.sched.order, r.nodeMs, r.flops.nodeFlops).slice(0, 5).map(cell).join('; ')}`,
+  ];
 }
 
 /** Prints a profile file's summary, or refuses a corrupted one (exit 2). */
@@ -133,6 +146,7 @@ export async function profileCommand(setupPath: string, options: Options, should
   const lines = [
     `${setupPath}: remat ${options.remat}, ${r0.precision} on ${r0.backend}`,
     ...table(profile),
+    ...runs.flatMap((r, i) => workTable(r, modes[i]!)),
     `  profile written to ${out} (${formatBytes(bytes)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import type { Setup } from '../engine/setup/types.js';
 import type { Options } from './args.js';
 import { formatBytes, progressPrinter, readSetup } from './io.js';
 import { writeProfile } from './profileOutput.js';
+import { formatFlops, formatRate } from '../engine/profile/scopeWork.js';
 
 /**
  * The pre-flight memory check (engine/plan/preflight.ts) of one mode: plans the setup from
@@ -71,7 +72,8 @@ function summary(setupPath: string, r: MetaRun, options: Options): string {
     `  outer loss        ${r.outerLoss}`,
     `  meta-gradients    ${Object.keys(r.metaGrads).join(', ')}${finite ? '' : '  (contain non-finite values)'}`,
     `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})`,
-    `  time              ${r.timeMs.toFixed(0)} ms (tracing ${r.traceMs.toFixed(0)} ms)`,
+    `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms)`,
+    `  work              ${formatFlops(r.flops.totalFlops)} in ${r.sched.order.length} ops, ${formatRate(r.flops.totalFlops, r.timeMs)}`,
     '  (--json prints the meta-gradients)',
   ].join('\n');
 }

@@ -17,7 +17,7 @@ export interface ModeRow {
    * Absent when the row could not fit: then `needsBytes` comes from the static plan. `timeMs`
    * is the median of `timesMs`, one per repetition (modes interleaved, see `benchModes`).
    */
-  readonly run?: { peakBytes: number; activePeakBytes: number; timeMs: number; backend: string; timesMs?: readonly number[] };
+  readonly run?: { peakBytes: number; activePeakBytes: number; timeMs: number; backend: string; timesMs?: readonly number[]; flops?: number };
   readonly needsBytes?: number;
   readonly maxRelDiff?: number;
   /** Bytes by category at the peak (from the engine's profile of the run or plan). */
@@ -45,7 +45,8 @@ export async function benchMode(setup: Setup, mode: Mode, remat: Remat, backend:
   }
   const run = await runMeta(setup, materialise(setup), { mode, remat, precision: 'float32', backend, shouldStop });
   const { peakBytes, activePeakBytes, timeMs } = run;
-  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs] }, peakByCategory }, run };
+  const flops = run.flops.totalFlops;
+  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs], flops }, peakByCategory }, run };
 }
 
 /**
@@ -77,6 +78,19 @@ export interface SweepRow {
   readonly remat: Remat;
   readonly standardPeak: number;
   readonly mixflowPeak: number;
+}
+
+/** The flagship's second shape for the speed targets: longer sequences, fewer of them. */
+export function withSeqAndBatch(base: Setup, seq: number, batch: number): Setup {
+  if (base.model.kind !== 'transformer' || base.inner.kind !== 'synthetic' || base.outer.kind !== 'synthetic') {
+    throw new Error('the second shape is a transformer setup with synthetic batches');
+  }
+  return {
+    ...base,
+    model: { ...base.model, seq },
+    inner: { ...base.inner, batch },
+    outer: { ...base.outer, batch },
+  };
 }
 
 function withShape(base: Setup, axis: SweepRow['axis'], value: number): Setup {

@@ -2,7 +2,7 @@ import { useBackend, type BackendChoice, type BackendName } from '../exec/backen
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
 import { runRefAsync } from '../exec/refExecutor.js';
-import { schedule, type Schedule } from '../exec/schedule.js';
+import type { Schedule } from '../exec/schedule.js';
 import { runTfjsAsync, type HostArray } from '../exec/tfjsExecutor.js';
 import { planMemory } from '../exec/memory.js';
 import { planFlops, type FlopsPlan } from '../exec/flops.js';
@@ -11,11 +11,11 @@ import type { Materialised } from '../setup/materialise.js';
 import type { Precision } from '../setup/result.js';
 import type { HostTensor, MetaName, Setup } from '../setup/types.js';
 import type { Traced } from '../trace/traceGraph.js';
-import type { MetaOptions } from './objective.js';
-import { traceMeta } from './trace.js';
+import { planMeta, type MetaPlanOptions } from './plan.js';
+import type { PassReport } from '../passes/index.js';
 import { paramSpecs } from '../setup/transformerParams.js';
 
-export interface MetaRunOptions extends MetaOptions {
+export interface MetaRunOptions extends MetaPlanOptions {
   readonly precision: Precision;
   readonly backend: BackendChoice;
   /** Called about a hundred times per run, and once per phase change. */
@@ -56,6 +56,10 @@ export interface MetaRun {
   readonly sched: Schedule;
   readonly memory: MemoryProfile;
   readonly nodeMs: readonly number[];
+  /** What the graph passes removed before scheduling. */
+  readonly passes: PassReport;
+  /** Planned FLOPs of every executed op (aligned with `sched.order`) and their total. */
+  readonly flops: FlopsPlan;
 }
 
 /** Graph inputs in order: θ₀, η (log_lr, log_wd?, example_logits), inner batches, outer batch. */
@@ -103,8 +107,7 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   const t0 = performance.now();
   const report = opts.onProgress;
   report?.({ phase: 'tracing', done: 0, total: 0, scope: '', origin: 'primal' });
-  const traced = traceMeta(setup, { mode: opts.mode, remat: opts.remat }, report && ((done) => report({ phase: 'tracing', done, total: 0, scope: '', origin: 'primal' })));
-  const sched = schedule(traced.graph);
+  const { traced, sched, passes } = planMeta(setup, opts, report && ((done) => report({ phase: 'tracing', done, total: 0, scope: '', origin: 'primal' })));
   const traceMs = performance.now() - t0;
   const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };
   const inputs = hostInputs(data);
@@ -123,12 +126,16 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
     sched,
     memory: res.memory,
     nodeMs: res.nodeMs,
+    passes,
+    flops: planFlops(sched),
   };
 }
 
 /** The static plan of a setup's meta-gradient from shapes alone (bytes and FLOPs): nothing is allocated. */
-export function estimateMeta(setup: Setup, opts: MetaOptions): { sched: Schedule; memory: MemoryProfile; flops: FlopsPlan; traced: Traced } {
-  const traced = traceMeta(setup, opts);
-  const sched = schedule(traced.graph);
-  return { traced, sched, memory: planMemory(sched), flops: planFlops(sched) };
+export function estimateMeta(
+  setup: Setup,
+  opts: MetaPlanOptions,
+): { sched: Schedule; memory: MemoryProfile; flops: FlopsPlan; traced: Traced; passes: PassReport } {
+  const { traced, sched, passes } = planMeta(setup, opts);
+  return { traced, sched, passes, memory: planMemory(sched), flops: planFlops(sched) };
 }

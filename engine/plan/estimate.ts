@@ -25,9 +25,10 @@
  */
 import { avalBytes } from '../core/aval.js';
 import { planMemory, type MemoryProfile } from '../exec/memory.js';
-import { schedule, type Schedule } from '../exec/schedule.js';
+import type { Schedule } from '../exec/schedule.js';
 import type { MetaOptions } from '../meta/objective.js';
-import { metaInputAvals, traceMeta } from '../meta/trace.js';
+import { metaInputAvals } from '../meta/trace.js';
+import { planMeta } from '../meta/plan.js';
 import { breakdownAt, peakBreakdown, type Category } from '../profile/breakdown.js';
 import type { Setup } from '../setup/types.js';
 import type { Traced } from '../trace/traceGraph.js';
@@ -73,8 +74,7 @@ interface ExactPlan {
 }
 
 function exactPlan(setup: Setup, opts: MetaOptions, onGrow?: (nodes: number) => void): ExactPlan {
-  const traced = traceMeta(setup, opts, onGrow);
-  const sched = schedule(traced.graph);
+  const { traced, sched } = planMeta(setup, opts, onGrow);
   return { traced, sched, memory: planMemory(sched) };
 }
 

@@ -18,12 +18,11 @@
  */
 import { planFlops } from '../exec/flops.js';
 import { planMemory } from '../exec/memory.js';
-import { schedule } from '../exec/schedule.js';
 import type { Mode } from '../meta/problem.js';
 import { rematPolicy, type Remat } from '../meta/remat.js';
 import { revolveSchedule } from '../meta/revolve.js';
 import { paramSpecs } from '../setup/transformerParams.js';
-import { traceMeta } from '../meta/trace.js';
+import { planMeta } from '../meta/plan.js';
 import { exampleLogitsShape, innerSteps, type Setup } from '../setup/types.js';
 
 export interface StepPlan {
@@ -45,7 +44,7 @@ export function withSteps(setup: Setup, T: number): Setup {
 
 /** The full static plan: trace, schedule, replay. */
 export function tracePlan(setup: Setup, mode: Mode, remat: Remat): StepPlan {
-  const sched = schedule(traceMeta(setup, { mode, remat }).graph);
+  const { sched } = planMeta(setup, { mode, remat });
   const memory = planMemory(sched);
   return { peakBytes: memory.peakBytes, inputBytes: memory.inputBytes, flops: planFlops(sched).totalFlops, method: 'traced', exact: true };
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { exp as expKernel } from '../kernels/tfjs/fastPaths.js';
 import * as ref from '../kernels/ref/index.js';
 
 import { elementwiseRules } from './rules.js';
@@ -7,7 +7,7 @@ import { definePrimitive } from './types.js';
 export const exp = definePrimitive({
   name: 'exp',
   shape: ([x]) => x,
-  tf: ([x]) => tf.exp(x),
+  tf: ([x]) => expKernel(x),
   ref: ([x]) => ref.unary(x, Math.exp),
   ...elementwiseRules((_x, out) => out),
 });

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { slice as sliceKernel } from '../kernels/tfjs/fastPaths.js';
 import * as ref from '../kernels/ref/index.js';
 import { pad, slice as sliceOp } from '../ops/shape.js';
 import { definePrimitive } from './types.js';
@@ -9,7 +9,7 @@ export const slice = definePrimitive<{ begin: number[]; size: number[] }>({
     if (begin.some((b, i) => b < 0 || b + size[i] > x.shape[i])) throw new Error(`slice [${begin}]+[${size}] out of bounds`);
     return { shape: size, dtype: x.dtype };
   },
-  tf: ([x], { begin, size }) => tf.slice(x, begin, size),
+  tf: ([x], { begin, size }) => sliceKernel(x, begin, size),
   ref: ([x], { begin, size }) => ref.slice(x, begin, size),
   jvp: (_, [t], _out, { begin, size }) => t && sliceOp(t, begin, size),
   vjp: (ct, [x], _out, { begin, size }) => [pad(ct, begin, x.shape.map((d, i) => d - begin[i] - size[i]))],

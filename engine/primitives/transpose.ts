@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { transpose as transposeKernel } from '../kernels/tfjs/fastPaths.js';
 import * as ref from '../kernels/ref/index.js';
 import { transpose as transposeOp } from '../ops/shape.js';
 import { definePrimitive } from './types.js';
@@ -17,7 +17,7 @@ export const transpose = definePrimitive<Perm>({
     if (perm.length !== x.shape.length) throw new Error(`perm [${perm}] for rank ${x.shape.length}`);
     return { shape: perm.map((p) => x.shape[p]), dtype: x.dtype };
   },
-  tf: ([x], { perm }) => tf.transpose(x, perm),
+  tf: ([x], { perm }) => transposeKernel(x, perm),
   ref: ([x], { perm }) => ref.transpose(x, perm),
   jvp: (_, [t], _out, { perm }) => t && transposeOp(t, perm),
   vjp: (ct, _x, _out, { perm }) => [transposeOp(ct, inverse(perm))],
