@@ -11,22 +11,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mixflow, tempFile } from './mixflow.js';
+import { absurdTransformer } from '../setup/fixtures.js';
 
 const BIN = join(__dirname, '../../bin/mixflow.js');
 const RUSAGE = join(__dirname, 'rusage.cjs');
 const GIB = 2 ** 30;
 
-const ABSURD = {
-  format: 'mixflow-setup/1',
-  model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 300, seq: 2048, d_ff: 32768 },
-  loss: 'xent',
-  theta0: { init: 'glorot', seed: 0 },
-  optimizer: { kind: 'adam' },
-  inner: { synthetic: { seed: 1, batch: 1 }, steps: 2 },
-  outer: { synthetic: { seed: 2, batch: 1 } },
-  eta: {},
-  wrt: ['example_logits'],
-};
+const ABSURD = absurdTransformer(300, 2);
 
 interface Measured {
   readonly status: number | null;
@@ -91,15 +82,15 @@ test('profile --compare (what the editor runs) refuses it the same way, before e
 
 test('a small setup over MIXFLOW_MEMORY_LIMIT is refused; --force runs it; without the limit it runs', () => {
   const setup = join(__dirname, '../fixtures/spec/reference-01.mixflow.json');
-  // Its plan: 8.21 KiB under remat none, 6.34 KiB under step+block; the inputs 1.84 KiB.
+  // Its plan (after the graph passes): 8.05 KiB under remat none, 6.18 KiB under step+block; the inputs 1.84 KiB.
   const none = mixflow.withEnv({ MIXFLOW_MEMORY_LIMIT: '4KiB' })('run', setup, '--backend', 'cpu', '--json');
   assert.equal(none.status, 2, none.stderr);
-  assert.match(none.stderr, /planned to peak at 8\.21 KiB, more than the 4\.00 KiB that MIXFLOW_MEMORY_LIMIT allows/);
-  assert.match(none.stderr, /Other remat policies \(mixflow\): step\+block 6\.34 KiB, step 6\.34 KiB, block 8\.22 KiB: none fits/);
+  assert.match(none.stderr, /planned to peak at 8\.05 KiB, more than the 4\.00 KiB that MIXFLOW_MEMORY_LIMIT allows/);
+  assert.match(none.stderr, /Other remat policies \(mixflow\): step\+block 6\.18 KiB, step 6\.17 KiB, block 8\.05 KiB: none fits/);
   const env = { MIXFLOW_MEMORY_LIMIT: '7KiB' };
   const refused = mixflow.withEnv(env)('run', setup, '--backend', 'cpu', '--json');
   assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /step\+block 6\.34 KiB \(fits\), step 6\.34 KiB \(fits\), block 8\.22 KiB\./);
+  assert.match(refused.stderr, /step\+block 6\.18 KiB \(fits\), step 6\.17 KiB \(fits\), block 8\.05 KiB\./);
   assert.equal(refused.stdout, '');
   const forced = mixflow.withEnv(env)('run', setup, '--backend', 'cpu', '--json', '--force');
   assert.equal(forced.status, 0, forced.stderr);

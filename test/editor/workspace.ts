@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mamlCnnOnnx } from '../../engine/export/onnx/mamlCnn.js';
+import { absurdTransformer } from '../setup/fixtures.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'editor');
 
@@ -48,17 +49,7 @@ export function onnxModelBytes(): Uint8Array {
 }
 
 /** The absurd setup's text. */
-export const ABSURD_SETUP = JSON.stringify({
-  format: 'mixflow-setup/1',
-  model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 200, seq: 2048, d_ff: 32768 },
-  loss: 'xent',
-  theta0: { init: 'glorot', seed: 0 },
-  optimizer: { kind: 'adam' },
-  inner: { synthetic: { seed: 1, batch: 1 }, steps: 1 },
-  outer: { synthetic: { seed: 2, batch: 1 } },
-  eta: {},
-  wrt: ['example_logits'],
-});
+export const ABSURD_SETUP = JSON.stringify(absurdTransformer(200, 1));
 
 /** Two profiles in the workspace's `.mixflow/profiles/` (copies of the CLI-written MLP fixture) for the panel checks. */
 export const PROFILE_FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'mlp-hyper-block.json');

@@ -12,6 +12,7 @@ import { estimatePlan, type PlanEstimate } from '../../engine/plan/estimate.js';
 import { layerAxis } from '../../engine/plan/layerAxis.js';
 import { parseSetup } from '../../engine/setup/validate.js';
 import type { Setup } from '../../engine/setup/types.js';
+import { absurdTransformer } from '../setup/fixtures.js';
 
 const MODES = ['standard', 'mixflow'] as const;
 
@@ -88,17 +89,7 @@ test('a schedule that is not periodic is traced in full, and says why', () => {
 });
 
 test('a 1 000-layer d 8192 transformer is planned in seconds (CPU time < 5 s)', (t) => {
-  const setup = parseSetup({
-    format: 'mixflow-setup/1',
-    model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers: 1000, seq: 2048, d_ff: 32768 },
-    loss: 'xent',
-    theta0: { init: 'glorot', seed: 0 },
-    optimizer: { kind: 'adam' },
-    inner: { synthetic: { seed: 1, batch: 1 }, steps: 4 },
-    outer: { synthetic: { seed: 2, batch: 1 } },
-    eta: {},
-    wrt: ['example_logits'],
-  });
+  const setup = parseSetup(absurdTransformer(1000, 4));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const p = estimatePlan(setup, { mode: 'mixflow', remat: 'block' });

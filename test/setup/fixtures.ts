@@ -67,3 +67,18 @@ export function syntheticTransformer(seed = 1): J {
     wrt: ['theta0', 'example_logits'],
   };
 }
+
+/** A setup far too large for any backend here (d 8192, `layers` blocks): the pre-flight check refuses it. */
+export function absurdTransformer(layers: number, steps: number): J {
+  return {
+    format: 'mixflow-setup/1',
+    model: { kind: 'transformer', vocab: 32000, d_model: 8192, heads: 64, layers, seq: 2048, d_ff: 32768 },
+    loss: 'xent',
+    theta0: { init: 'glorot', seed: 0 },
+    optimizer: { kind: 'adam' },
+    inner: { synthetic: { seed: 1, batch: 1 }, steps },
+    outer: { synthetic: { seed: 2, batch: 1 } },
+    eta: {},
+    wrt: ['example_logits'],
+  };
+}
