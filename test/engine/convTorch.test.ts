@@ -7,22 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
 import { sizeOf } from '../../engine/core/shape.js';
 import { assertClose, compile, rng, uniform } from './helpers.js';
+import { findTorchPython, TORCH_INSTALL } from '../torchPython.js';
 
-const INSTALL = 'PyTorch is required: run `apt-get update && apt-get install -y python3-torch` (or `sh .ci/python-torch.sh`)';
 const SCRIPT = join(__dirname, 'conv_torch_reference.py');
-
-/** Debian's /usr/bin/python3 first: `python3` on PATH may be a pyenv without torch. */
-function torchPython(): string | null {
-  for (const python of [process.env.MIXFLOW_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p)) {
-    if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return python;
-  }
-  return null;
-}
 
 const rand = rng(1113);
 type Spec = { shape: number[]; data: number[] };
@@ -104,13 +96,13 @@ function outShapeOf(f: (x: E.Tensor) => E.Tensor, shape: number[]): number[] {
   return [...graph.nodes.find((n) => n.id === graph.outputs[0])!.aval.shape];
 }
 
-const python = torchPython();
+const python = findTorchPython()?.python;
 
 test('PyTorch is importable for the reference comparisons', () => {
-  assert.ok(python, INSTALL);
+  assert.ok(python, TORCH_INSTALL);
 });
 
-test('conv, pooling (ties, ceil mode, padding, 60 random geometries), batch norm, erf, leaky relu: values, gradients and a Hessian-vector product equal PyTorch float64', { skip: !python && INSTALL }, () => {
+test('conv, pooling (ties, ceil mode, padding, 60 random geometries), batch norm, erf, leaky relu: values, gradients and a Hessian-vector product equal PyTorch float64', { skip: !python && TORCH_INSTALL }, () => {
   // Engine side first: shapes, outputs, gradients of Σ out·ct, and the HVP (jvp of grad).
   const prepared = CASES.map((c) => {
     const avals = c.inputs.map((s) => ({ shape: s.shape, dtype: 'float32' as const }));

@@ -6,16 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findTorchPython } from '../torchPython.js';
 
 export const INSTALL = 'PyTorch and ONNX are required: run `apt-get update && apt-get install -y python3-torch python3-onnx`';
-
-/** Debian's /usr/bin/python3 first: `python3` on PATH may be a pyenv without torch. */
-function torchPython(): string | null {
-  for (const python of [process.env.MIXFLOW_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p)) {
-    if (spawnSync(python, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0) return python;
-  }
-  return null;
-}
 
 const exported = new Map<string, string>();
 
@@ -27,7 +20,7 @@ export function exportedModels(names: readonly string[] = []): string {
   const key = names.join(',');
   const done = exported.get(key);
   if (done) return done;
-  const python = torchPython();
+  const python = findTorchPython(['onnx'])?.python;
   if (!python) throw new Error(INSTALL);
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-onnx-'));
   const r = spawnSync(python, [join(__dirname, 'onnx_reference.py'), dir, ...names], { encoding: 'utf8', timeout: 300_000 });
