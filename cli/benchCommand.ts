@@ -16,7 +16,6 @@ import type { Setup } from '../engine/setup/types.js';
 import flagshipJson from '../engine/setup/examples/transformer-flagship.mixflow.json';
 import mamlFlagshipJson from '../engine/setup/examples/maml-cnn-flagship.mixflow.json';
 import { readExampleModel } from '../engine/setup/examples/models.js';
-import { benchInterleaved } from '../engine/bench/interleaved.js';
 import type { Options } from './args.js';
 import { exampleSetups } from './init.js';
 import { formatBytes, readSetup } from './io.js';
@@ -157,21 +156,28 @@ async function interleavedSection(setup: Setup, name: string, options: Options, 
   const remat: Remat = options.remat === 'none' && setup.model.kind !== 'mlp' ? 'block' : options.remat;
   const repeats = 3;
   say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; ${repeats} interleaved runs per mode, median [min–max])`);
-  const r = await benchInterleaved(setup, remat, options.backend, repeats, shouldStop, (mode, run) =>
-    process.stderr.write(`bench: ${mode} ${run.timeMs.toFixed(0)} ms\n`));
+  const [std, mix] = await benchModes(setup, remat, options.backend, resolved, shouldStop, {
+    runs: repeats,
+    onRun: (mode, run) => process.stderr.write(`bench: ${mode} ${run.timeMs.toFixed(0)} ms\n`),
+  });
+  if (!std!.run || !mix!.run) {
+    say(`  does not fit ${resolved}'s memory: standard needs ${formatBytes(std!.needsBytes ?? 0)}, MixFlow ${formatBytes(mix!.needsBytes ?? 0)} (static plan)`);
+    return;
+  }
+  const rows = [std!, mix!];
   say(formatTable(
     ['mode', 'remat', 'peak', 'active peak', 'time (median [min–max])', 'at the peak'],
-    r.rows.map((row) => [
+    rows.map((row) => [
       row.mode,
       row.remat,
-      formatBytes(row.peakBytes),
-      formatBytes(row.activePeakBytes),
-      `${row.medianMs.toFixed(0)} ms [${Math.min(...row.timesMs).toFixed(0)}–${Math.max(...row.timesMs).toFixed(0)}]`,
-      breakdown(row.peakByCategory),
+      formatBytes(row.run!.peakBytes),
+      formatBytes(row.run!.activePeakBytes),
+      `${row.run!.timeMs.toFixed(0)} ms [${Math.min(...row.run!.timesMs!).toFixed(0)}–${Math.max(...row.run!.timesMs!).toFixed(0)}]`,
+      breakdown(row.peakByCategory!),
     ]),
   ));
-  const [std, mix] = r.rows;
-  say(`standard/MixFlow: peak ${(std.peakBytes / mix.peakBytes).toFixed(2)}×, active peak ${(std.activePeakBytes / mix.activePeakBytes).toFixed(2)}×, time ${(std.medianMs / mix.medianMs).toFixed(2)}×; meta-gradients agree to ${r.maxRelDiff.toExponential(1)} (max rel diff)`);
+  const [s, m] = [std!.run, mix!.run];
+  say(`standard/MixFlow: peak ${(s.peakBytes / m.peakBytes).toFixed(2)}×, active peak ${(s.activePeakBytes / m.activePeakBytes).toFixed(2)}×, time ${(s.timeMs / m.timeMs).toFixed(2)}×; meta-gradients agree to ${mix!.maxRelDiff!.toExponential(1)} (max rel diff)`);
 }
 
 function sweepSection(base: Setup): void {

@@ -1,4 +1,4 @@
-import { materialise } from '../setup/materialise.js';
+import { materialise, type Materialised } from '../setup/materialise.js';
 import type { Setup, TransformerSpec } from '../setup/types.js';
 import { estimateMeta, runMeta, type MetaRun } from '../meta/run.js';
 import { maxRelativeDifference } from '../meta/compare.js';
@@ -6,6 +6,7 @@ import type { Mode, Remat } from '../meta/problem.js';
 import { peakBreakdown } from '../profile/breakdown.js';
 import type { BackendChoice, BackendName } from '../exec/backend.js';
 import { memoryLimit, WASM_HEAP_BYTES } from '../plan/limits.js';
+import { median } from './median.js';
 
 export { WASM_HEAP_BYTES };
 
@@ -29,21 +30,16 @@ function fits(bytes: number, backend: string): boolean {
   return bytes <= memoryLimit(backend as BackendName).bytes;
 }
 
-/** The median of some numbers (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
-/** Runs the setup in one mode, unless the static plan says it cannot fit the heap (or `force`). */
-export async function benchMode(setup: Setup, mode: Mode, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean, force = false): Promise<{ row: ModeRow; run?: MetaRun }> {
-  const plan = estimateMeta(setup, { mode, remat });
+type Plan = ReturnType<typeof estimateMeta>;
+
+/** Runs the setup in one mode, unless its static plan says it cannot fit the heap (or `force`). */
+async function benchMode(setup: Setup, data: () => Materialised, mode: Mode, remat: Remat, plan: Plan, backend: BackendChoice, resolved: string, shouldStop: () => boolean, force: boolean): Promise<{ row: ModeRow; run?: MetaRun }> {
   const peakByCategory = peakBreakdown(plan.traced.graph, plan.sched, plan.memory).byCategory;
   if (!force && !fits(plan.memory.peakBytes, resolved)) {
     return { row: { label: mode, mode, remat, needsBytes: plan.memory.peakBytes, peakByCategory } };
   }
-  const run = await runMeta(setup, materialise(setup), { mode, remat, precision: 'float32', backend, shouldStop });
+  const run = await runMeta(setup, data(), { mode, remat, precision: 'float32', backend, shouldStop });
   const { peakBytes, activePeakBytes, timeMs } = run;
   const flops = run.flops.totalFlops;
   return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs], flops }, peakByCategory }, run };
@@ -54,19 +50,29 @@ export async function benchMode(setup: Setup, mode: Mode, remat: Remat, backend:
  * standard, MixFlow, …) so that a shared machine's load falls on both alike; each row's time is
  * the median, `timesMs` keeps every run for the spread. Also how far apart the meta-gradients are.
  */
-export async function benchModes(setup: Setup, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean, { runs = 3, force = false } = {}): Promise<ModeRow[]> {
+export async function benchModes(
+  setup: Setup, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean,
+  { runs = 3, force = false, onRun }: { runs?: number; force?: boolean; onRun?: (mode: Mode, run: MetaRun) => void } = {},
+): Promise<ModeRow[]> {
   const times: Record<Mode, number[]> = { standard: [], mixflow: [] };
-  let std: Awaited<ReturnType<typeof benchMode>> | undefined;
-  let mix: typeof std;
+  // One static plan per mode (breakdown, fit check) for all repetitions.
+  const plans: Record<Mode, Plan> = { standard: estimateMeta(setup, { mode: 'standard', remat }), mixflow: estimateMeta(setup, { mode: 'mixflow', remat }) };
+  let inputs: Materialised | undefined; // made once, and only if a mode fits
+  const data = () => (inputs ??= materialise(setup));
+  const first: Partial<Record<Mode, Awaited<ReturnType<typeof benchMode>>>> = {};
   for (let k = 0; k < runs; k++) {
-    const s = await benchMode(setup, 'standard', remat, backend, resolved, shouldStop, force);
-    const m = await benchMode(setup, 'mixflow', remat, backend, resolved, shouldStop, force);
-    std ??= s;
-    mix ??= m;
-    if (s.run) times.standard.push(s.run.timeMs);
-    if (m.run) times.mixflow.push(m.run.timeMs);
-    if (!s.run && !m.run) break;
+    for (const mode of ['standard', 'mixflow'] as const) {
+      const r = await benchMode(setup, data, mode, remat, plans[mode], backend, resolved, shouldStop, force);
+      first[mode] ??= r;
+      if (!r.run) continue;
+      if (r.run.peakBytes !== first[mode]!.run!.peakBytes) throw new Error(`${mode}: the peak changed between runs (${first[mode]!.run!.peakBytes} vs ${r.run.peakBytes})`);
+      times[mode].push(r.run.timeMs);
+      onRun?.(mode, r.run);
+    }
+    if (!first.standard!.run && !first.mixflow!.run) break;
   }
+  const std = first.standard;
+  const mix = first.mixflow;
   const withTimes = (r: ModeRow, ts: number[]): ModeRow => (r.run ? { ...r, run: { ...r.run, timeMs: median(ts), timesMs: ts } } : r);
   const diff = std!.run && mix!.run ? maxRelativeDifference(std!.run.metaGrads, mix!.run.metaGrads) : undefined;
   return [withTimes(std!.row, times.standard), { ...withTimes(mix!.row, times.mixflow), maxRelDiff: diff }];

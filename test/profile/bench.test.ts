@@ -19,7 +19,8 @@ test('benchEstimateAtScale: both modes, static peaks, their ratio', async () => 
 });
 
 test('benchModes: both modes run 3 times (interleaved), time is the median, every run kept for the spread', async () => {
-  const { benchModes, median } = await import('../../engine/bench/metaBench.js');
+  const { benchModes } = await import('../../engine/bench/metaBench.js');
+  const { median } = await import('../../engine/bench/median.js');
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   const setup = loadSetup('engine/setup/examples/mlp-hyper.mixflow.json');

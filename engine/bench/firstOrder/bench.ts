@@ -19,6 +19,7 @@ import { mlpModel } from './mlp.js';
 import type { Model } from './model.js';
 import { trackPeakBytes } from './peak.js';
 import { transformerModel } from './transformer.js';
+import { median } from '../median.js';
 
 export interface Row {
   readonly model: string;
@@ -38,12 +39,6 @@ export interface Row {
   readonly maxRelDiff: number;
   /** Engine time by op (ms per run, from `timeNodes`), largest first. */
   readonly engineOpMs: readonly { op: string; ms: number; count: number }[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** One TF.js run, doing what `runTfjs` does: upload, loss + gradients, download, free. */
