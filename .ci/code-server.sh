@@ -42,6 +42,12 @@ cat >"$CACHE/app/package.json" <<EOF
 EOF
 (
   cd "$CACHE/app"
+  # Run from `npm test`, this script inherits the outer npm's lifecycle variables; among them
+  # npm_config_user_agent ("... node/v20 ...") would become the inner npm's user agent, and
+  # code-server's postinstall reads the Node version from it and refuses. Start clean.
+  for var in $(compgen -e); do
+    case "$var" in npm_*|NPM_*) unset "$var" ;; esac
+  done
   export PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR"
   # kerberos's install first tries to download a prebuilt binary from outside the registry:
   # build it from source straight away (the other native modules build, or ship their binaries).
