@@ -87,7 +87,7 @@ const WHAT: Record<PatternId, string> = {
   'torch-unrolled-inner-loop': 'inner loop', 'torch-func-unrolled-inner-loop': 'inner loop', 'jax-unrolled-inner-loop': 'inner loop',
   'torch-create-graph-double-backward': 'double backward', 'torch-backward-create-graph': 'backward(create_graph=True)',
   'torch-functional-hessian': 'Hessian', 'jax-jacrev-jacrev': 'Hessian', 'torch-func-jacrev-jacrev': 'Hessian',
-  'jax-grad-of-grad': 'grad of grad', 'torch-func-grad-of-grad': 'grad of grad', 'jax-optax-in-differentiated-fn': 'optax inner loop',
+  'jax-grad-of-grad': 'grad of grad', 'torch-func-grad-of-grad': 'grad of grad',
   'higher-innerloop': 'higher inner loop', 'learn2learn-maml-second-order': 'learn2learn MAML', 'torchopt-meta-optimizer': 'torchopt meta-optimiser',
   'torchmeta-gradient-update': 'torchmeta inner step', 'tfjs-nested-grad': 'nested tf.grad',
 };

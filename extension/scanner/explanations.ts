@@ -104,11 +104,6 @@ export const TEXTS: Record<PatternId, Text> = {
     explanation: `${STORES}: every inner step's backward residuals are stored for the outer pass. ${MIXED} ` +
       'Rewrite: the inner jax.grad(loss) becomes mixflow_grad(loss), a jax.custom_vjp whose backward is jax.jvp of jax.grad.',
   },
-  'jax-optax-in-differentiated-fn': {
-    message: 'optax update inside a differentiated function: the meta-gradient flows reverse-over-reverse through the inner gradient',
-    explanation: `${STORES}, plus the optimiser state of every step. ${MIXED}`,
-    whyNot: 'the gradient reaches optax through opt.update; compute it with mixflow_grad(loss) (the helper `mixflow rewrite` inserts for jax.grad inner loops) and pass that to opt.update',
-  },
   'torch-func-hvp': {
     message: 'Hessian-vector product as torch.func reverse-over-reverse',
     explanation: `${STORES}. ${MIXED} Rewrite: torch.func.jvp(torch.func.grad(f), (x,), (v,))[1].`,
@@ -122,7 +117,7 @@ export const TEXTS: Record<PatternId, Text> = {
     explanation: `${STORES}. ${MIXED} The site does not match a shape the rewriter can prove equivalent; use torch.func.jvp of torch.func.grad.`,
   },
   'torch-func-unrolled-inner-loop': {
-    message: 'torch.func meta-gradient through an inner loop whose body calls grad (reverse-over-reverse)',
+    message: 'torch.func meta-gradient through inner steps that call grad, differentiated again by autograd (reverse-over-reverse)',
     explanation: `${STORES}: every inner step's backward residuals are stored for the outer pass. ${MIXED} ` +
       'Rewrite: the inner torch.func.grad(loss) becomes mixflow_grad(loss), the same gradient through MixFlowInnerGrad.',
   },

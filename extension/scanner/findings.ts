@@ -24,7 +24,6 @@ export type PatternId =
   | 'jax-jacrev-jacrev'
   | 'jax-grad-of-grad'
   | 'jax-unrolled-inner-loop'
-  | 'jax-optax-in-differentiated-fn'
   | 'torch-func-hvp'
   | 'torch-func-jacrev-jacrev'
   | 'torch-func-grad-of-grad'

@@ -9,11 +9,11 @@ import { findBlockers } from '../blockers.js';
 import { Transforms, type Framework, type Site } from '../transforms.js';
 import { rewriteJacrevJacrev, rewriteLambdaHvp, rewriteUnrolledJax, rewriteVjpOfGrad } from '../../rewrite/functional.js';
 
-type Shape = 'hvp' | 'jacrev-jacrev' | 'grad-of-grad' | 'unrolled-inner-loop' | 'optax-in-differentiated-fn';
+type Shape = 'hvp' | 'jacrev-jacrev' | 'grad-of-grad' | 'unrolled-inner-loop';
 
 function patternId(fw: Framework, shape: Shape): PatternId {
   if (fw === 'jax') return `jax-${shape}` as PatternId;
-  return (shape === 'optax-in-differentiated-fn' ? 'torch-func-grad-of-grad' : `torch-func-${shape}`) as PatternId;
+  return `torch-func-${shape}` as PatternId;
 }
 
 export function findFunctional(ctx: PyContext): Finding[] {
@@ -39,7 +39,10 @@ export function findFunctional(ctx: PyContext): Finding[] {
     if (hvp) {
       add(ctx.finding(outer, patternId(fw, 'hvp'), [], hvp));
     } else if (sites.some((s) => s.kind === 'optax')) {
-      add(ctx.finding(outer, patternId(fw, 'optax-in-differentiated-fn'), [], []));
+      // The inner gradient that feeds opt.update is the site to rewrite: optax itself is plain
+      // arithmetic the outer transform differentiates as usual. With no reverse gradient inside
+      // (already mixflow_grad, or computed elsewhere) there is nothing reverse-over-reverse here.
+      for (const site of sites.filter((s) => s.kind === 'grad')) add(unrolled(ctx, fw, site));
     } else if (sites.some((s) => s.inLoop)) {
       // Every inner gradient call is its own site (a grad function shared by several loops too).
       for (const site of sites.filter((s) => s.inLoop && s.kind === 'grad')) add(unrolled(ctx, fw, site));

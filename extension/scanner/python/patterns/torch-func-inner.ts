@@ -1,7 +1,9 @@
 /**
  * torch.func `grad(loss)(…)` / `grad_and_value(loss)(…)` run in an inner loop whose result is
  * differentiated again by ordinary autograd (`.backward()` or `torch.autograd.grad`), as in
- * functorch's MAML examples, also under `vmap` over tasks. The inner transform becomes
+ * functorch's MAML examples, also under `vmap` over tasks. A single inner step (no loop) counts
+ * when its function is called, directly or through lambdas, partials and vmap, from the code
+ * that runs the outer differentiation. The inner transform becomes
  * `mixflow_grad(loss)` (the same gradient through MixFlowInnerGrad); a `vmap` around it becomes
  * `mixflow_task_map`, the same map as a loop, because autograd.Function does not run under vmap.
  */
@@ -23,12 +25,28 @@ function enclosingDef(node: SyntaxNode): SyntaxNode | null {
 
 /** Is there an ordinary-autograd differentiation (`.backward()`, `torch.autograd.grad`) outside `loop`? */
 function outerAutograd(ctx: PyContext, loop: SyntaxNode): boolean {
-  return all(ctx.doc, 'CallExpression').some((c) => {
-    if (isWithin(c, loop)) return false;
-    if (ctx.names.calleeName(c) === 'torch.autograd.grad' || ctx.names.calleeName(c) === 'torch.autograd.backward') return true;
-    const callee = c.firstChild;
-    return callee?.name === 'MemberExpression' && ctx.text(callee.lastChild!) === 'backward';
-  });
+  return all(ctx.doc, 'CallExpression').some((c) => !isWithin(c, loop) && isOuterAutograd(ctx, c));
+}
+
+/** The code around an outer differentiation: its function, else its top-level statement. */
+function scopeOf(node: SyntaxNode): SyntaxNode {
+  const def = enclosingDef(node);
+  if (def) return def;
+  let top = node;
+  while (top.parent && top.parent.name !== 'Script') top = top.parent;
+  return top;
+}
+
+/** Is `def` run (through the file's functions, lambdas and partials) by code that also differentiates by ordinary autograd? */
+function calledUnderOuterAutograd(ctx: PyContext, def: SyntaxNode): boolean {
+  return all(ctx.doc, 'CallExpression').some((c) => isOuterAutograd(ctx, c) && !isWithin(c, def)
+    && involvedFunctions(ctx, [scopeOf(c)]).some((f) => sameNode(f, def)));
+}
+
+function isOuterAutograd(ctx: PyContext, c: SyntaxNode): boolean {
+  if (ctx.names.calleeName(c) === 'torch.autograd.grad' || ctx.names.calleeName(c) === 'torch.autograd.backward') return true;
+  const callee = c.firstChild;
+  return callee?.name === 'MemberExpression' && ctx.text(callee.lastChild!) === 'backward';
 }
 
 /** `skip`: offsets of inner sites already reported under an outer torch.func transform. */
@@ -41,7 +59,7 @@ export function findTorchFuncInner(ctx: PyContext, skip: Set<number>): Finding[]
     if (skip.has(transform.from)) continue;
     const def = enclosingDef(app);
     const loop = loopAncestor(app, def);
-    if (!loop || !outerAutograd(ctx, loop)) continue;
+    if (loop ? !outerAutograd(ctx, loop) : !(def && calledUnderOuterAutograd(ctx, def))) continue;
     const fnArg = positional(ctx.doc, transform, 0);
     const lossFn = fnArg ? transforms.resolve(fnArg).fn ?? null : null;
     const edits: TextEdit[] = [...insertHelper(ctx, 'torch', TORCH_HELPER)];
