@@ -8,7 +8,7 @@
  * end.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -20,7 +20,7 @@ import { requireCodeServer, startCodeServer, type CodeServer } from './codeServe
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
 import { applyQuickFix, applyPreview, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, runFromPalette, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
-import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes } from './workspace.js';
+import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes, RECORDED_REMAT } from './workspace.js';
 import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
 
@@ -147,6 +147,20 @@ test('UI: a profile panel from Open Recent Profile comes back as it was after sw
   assert.equal(await panel().locator('[data-testid=details] [data-field=op]').textContent(), `${await panel().locator(`[data-testid=graph] g.node-op[data-node="${selected}"] text`).textContent()} #${selected}`);
 });
 
+test('UI: "Profile again" in that panel reruns with the profile\'s recorded remat, not the setting', { timeout: 120_000 }, async () => {
+  const { page } = workbench!;
+  const profilesDir = join(folder!, '.mixflow', 'profiles');
+  const before = new Set(readdirSync(profilesDir));
+  const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  assert.match(await panel.locator('[data-testid=rerun]').getAttribute('title') ?? '', new RegExp(`remat ${RECORDED_REMAT},`));
+  await panel.locator('[data-testid=rerun]').click();
+  const made = await waitFor(() => readdirSync(profilesDir).filter((n) => !before.has(n) && n.endsWith('.profile.json')), (n) => n.length > 0, 90_000);
+  assert.equal(made.length, 1, made.join(', '));
+  assert.match(made[0]!, new RegExp(`^mlp-hyper\\.standard\\+mixflow\\.${RECORDED_REMAT}\\.`));
+  const runs = JSON.parse(readFileSync(join(profilesDir, made[0]!), 'utf8')).runs as { remat: string; backend: string }[];
+  assert.deepEqual(runs.map((r) => [r.remat, r.backend]), [[RECORDED_REMAT, 'cpu'], [RECORDED_REMAT, 'cpu']]);
+});
+
 test('extension host: the suite runs to the end', { timeout: 120_000 }, async () => {
   // The suite has waited since the window opened; the UI checks are done, so it may start.
   writeFileSync(join(extensionDir!, UI_DONE_NAME), '');
@@ -154,6 +168,17 @@ test('extension host: the suite runs to the end', { timeout: 120_000 }, async ()
   assert.equal(code, 0, `the suite failed:\n${workbench!.logs.filter((l) => !l.startsWith('info:')).join('\n')}\ncode-server:\n${server!.log()}`);
   report = JSON.parse(readFileSync(join(extensionDir!, REPORT_NAME), 'utf8'));
 });
+
+/** Polls `read` every 250 ms until `done` holds of its value (which it returns), or fails after `timeoutMs`. */
+async function waitFor<T>(read: () => T, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read();
+    if (done(v)) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 function hostReport(): HostReport {
   assert.ok(report, 'no report: the extension-host suite did not finish');

@@ -4,9 +4,9 @@
  * setup too large to run. `host_scan_closed.py` is never opened: only Scan Workspace gives it
  * diagnostics.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mamlCnnOnnx } from '../../engine/export/onnx/mamlCnn.js';
 import { absurdTransformer } from '../setup/fixtures.js';
 
@@ -51,9 +51,23 @@ export function onnxModelBytes(): Uint8Array {
 /** The absurd setup's text. */
 export const ABSURD_SETUP = JSON.stringify(absurdTransformer(200, 1));
 
-/** Two profiles in the workspace's `.mixflow/profiles/` (copies of the CLI-written MLP fixture) for the panel checks. */
+/**
+ * Two profiles in the workspace's `.mixflow/profiles/` (copies of the CLI-written MLP fixture) for
+ * the panel checks. The second, the one Open Recent Profile lists first, records remat `step`,
+ * which is not the setting's default (`block`): "Profile again" must rerun with what it records.
+ */
 export const PROFILE_FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'mlp-hyper-block.json');
 export const PROFILES = ['.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261129-120000.profile.json', '.mixflow/profiles/mlp-hyper.standard+mixflow.block.20261130-120000.profile.json'] as const;
+export const RECORDED_REMAT = 'step';
+/** The profiles' setup, at the path they record (relative to the workspace folder). */
+const PROFILED_SETUP = 'engine/setup/examples/mlp-hyper.mixflow.json';
+
+function withRecordedRemat(profileText: string, remat: string): string {
+  const p = JSON.parse(profileText);
+  for (const run of p.runs) run.remat = remat;
+  if (p.comparison) p.comparison.remat = remat;
+  return JSON.stringify(p);
+}
 
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
@@ -61,6 +75,9 @@ export function makeWorkspace(): string {
   writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
   writeFileSync(join(dir, FILES.absurdSetup), ABSURD_SETUP);
   mkdirSync(join(dir, '.mixflow', 'profiles'), { recursive: true });
-  for (const p of PROFILES) copyFileSync(PROFILE_FIXTURE, join(dir, p));
+  copyFileSync(PROFILE_FIXTURE, join(dir, PROFILES[0]));
+  writeFileSync(join(dir, PROFILES[1]), withRecordedRemat(readFileSync(PROFILE_FIXTURE, 'utf8'), RECORDED_REMAT));
+  mkdirSync(join(dir, dirname(PROFILED_SETUP)), { recursive: true });
+  copyFileSync(join(__dirname, '..', '..', PROFILED_SETUP), join(dir, PROFILED_SETUP));
   return dir;
 }
