@@ -98,7 +98,7 @@ const WHY: Record<BlockerId, string> = {
   'torch-compile': 'torch.compile', 'in-place-parameter-update': 'in-place parameter update', 'tracked-batchnorm-stats': 'BatchNorm running stats',
   'random-in-loss': 'randomness in the loss', 'tensor-to-python': '.item() in the loss', 'inner-loss-not-a-function': 'loss not liftable',
   'unsupported-site': 'shape not supported', 'library-inner-step': 'a library-owned inner step',
-  'functional-outer-transform': 'outer torch.func transform', 'no-forward-mode': 'no forward mode in TF.js',
+  'functional-outer-transform': 'outer torch.func transform', 'captured-differentiated-tensor': 'a captured differentiated value',
 };
 
 /** A code lens's title for a finding: what, and what to do, in a few words. */

@@ -1,0 +1,128 @@
+/**
+ * What an inner TF.js loss reads from outside itself: the free identifiers of the loss function,
+ * followed into the functions of this file it calls. Names are resolved by TypeScript's binder
+ * (one-file program, no lib), so shadowing, destructuring and parameters are handled as the
+ * compiler sees them.
+ */
+import ts from 'typescript';
+
+export type FnNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;
+
+/** A value (not a function, not an import) the loss reads from an enclosing scope. */
+export interface Read {
+  name: string;
+  /** The identifier as it appears (in the loss, or in the function it calls). */
+  at: ts.Identifier;
+  /** Where the name is declared (parameter, variable, binding element). */
+  declaration: ts.Node;
+  /** The function whose scope declares it, or the source file for module-level names. */
+  scope: ts.Node;
+  /** The called function the read is in, when it is not in the loss itself. */
+  via?: string;
+}
+
+export function isFunctionLike(node: ts.Node): node is FnNode {
+  return ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node);
+}
+
+/** The nearest function (or the file) whose scope holds a declaration. */
+function scopeOf(node: ts.Node): ts.Node {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (isFunctionLike(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isAccessor(n) || ts.isSourceFile(n)) return n;
+  }
+  return node.getSourceFile();
+}
+
+export function contains(outer: ts.Node, inner: ts.Node): boolean {
+  return outer.getStart() <= inner.getStart() && inner.getEnd() <= outer.getEnd() && outer.getSourceFile() === inner.getSourceFile();
+}
+
+/** Identifiers that name a value here (not a property name, a declaration's own name, or a type). */
+function isValueUse(id: ts.Identifier): boolean {
+  const p = id.parent;
+  if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
+  if ((ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p)) && p.name === id) return false;
+  if (ts.isBindingElement(p) && p.propertyName === id) return false;
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isFunctionDeclaration(p) ||
+    ts.isFunctionExpression(p) || ts.isClassDeclaration(p)) && p.name === id) return false;
+  if (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p)) return false;
+  return true;
+}
+
+export class ReadAnalysis {
+  private readonly checker: ts.TypeChecker;
+  private readonly memo = new Map<ts.Node, Read[]>();
+
+  constructor(source: ts.SourceFile) {
+    const host: ts.CompilerHost = {
+      getSourceFile: (name) => (name === source.fileName ? source : undefined),
+      writeFile: () => undefined, getDefaultLibFileName: () => 'lib.d.ts', useCaseSensitiveFileNames: () => true,
+      getCanonicalFileName: (f) => f, getCurrentDirectory: () => '', getNewLine: () => '\n',
+      fileExists: (f) => f === source.fileName, readFile: () => undefined,
+    };
+    const program = ts.createProgram({ rootNames: [source.fileName], options: { noLib: true, noResolve: true, allowJs: true, types: [] }, host });
+    this.checker = program.getTypeChecker();
+  }
+
+  declarationOf(id: ts.Identifier): ts.Declaration | undefined {
+    const symbol = ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id
+      ? this.checker.getShorthandAssignmentValueSymbol(id.parent)
+      : this.checker.getSymbolAtLocation(id);
+    return symbol?.declarations?.[0];
+  }
+
+  /** The function a declaration binds (`function f`, `const f = (…) => …`), if any. */
+  functionOf(declaration: ts.Node): FnNode | undefined {
+    if (ts.isFunctionDeclaration(declaration)) return declaration;
+    if (ts.isVariableDeclaration(declaration) && declaration.initializer) {
+      let init: ts.Expression = declaration.initializer;
+      while (ts.isParenthesizedExpression(init) || ts.isAsExpression(init)) init = init.expression;
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+    }
+    return undefined;
+  }
+
+  /** Values `fn` reads from outside itself, through the functions of this file it refers to. */
+  readsOf(fn: FnNode): Read[] {
+    const known = this.memo.get(fn);
+    if (known) return known;
+    this.memo.set(fn, []);
+    const out: Read[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
+      if (ts.isIdentifier(node) && isValueUse(node)) {
+        const declaration = this.declarationOf(node);
+        if (declaration && !contains(fn, declaration) && !ts.isImportSpecifier(declaration) && !ts.isImportClause(declaration) &&
+          !ts.isNamespaceImport(declaration) && !ts.isImportEqualsDeclaration(declaration) && !ts.isClassDeclaration(declaration)) {
+          const callee = this.functionOf(declaration);
+          if (callee) {
+            const name = node.text;
+            for (const r of this.readsOf(callee)) if (!contains(fn, r.declaration)) out.push({ ...r, via: r.via ?? name });
+          } else {
+            out.push({ name: node.text, at: node, declaration, scope: scopeOf(declaration) });
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(fn, visit);
+    this.memo.set(fn, out);
+    return out;
+  }
+
+  /** Whether `name`'s declaration is assigned anywhere inside `within` (`x = …`, `x += …`, `x++`). */
+  assignedIn(declaration: ts.Node, within: ts.Node): boolean {
+    let found = false;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      const target = ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        node.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? node.left
+        : (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+          (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) ? node.operand : undefined;
+      if (target && ts.isIdentifier(target) && this.declarationOf(target) === declaration) found = true;
+      ts.forEachChild(node, visit);
+    };
+    visit(within);
+    return found;
+  }
+}
