@@ -110,6 +110,59 @@ export class ReadAnalysis {
     return out;
   }
 
+  /**
+   * Whether a name holds the same value for the whole run of each outer gradient (so the outer
+   * gradient cannot differentiate it): declared at module level or in a scope around every outer
+   * call and not assigned inside the differentiated function, or a parameter of a function of this
+   * file that every caller passes such a value.
+   */
+  isConstant(declaration: ts.Node, outers: { outer: ts.Node; fn?: ts.Node }[], depth = 0): boolean {
+    const scope = scopeOf(declaration);
+    if (ts.isSourceFile(scope)) return true;
+    if (outers.every((o) => contains(scope, o.outer) && !(o.fn && this.assignedIn(declaration, o.fn)))) return true;
+    if (depth > 3 || !ts.isParameter(declaration) || declaration.dotDotDotToken || !ts.isIdentifier(declaration.name) || !isFunctionLike(scope)) return false;
+    if ([...this.identifiersIn(scope)].some((id) => this.isAssignmentTarget(id) && this.declarationOf(id) === declaration)) return false;
+    const index = scope.parameters.indexOf(declaration);
+    const calls = this.callsOf(scope);
+    return calls.length > 0 && calls.every((call) => {
+      const arg = call.arguments[index];
+      if (!arg) return true;
+      if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return false;
+      return [...this.identifiersIn(arg)].every((id) => {
+        const d = this.declarationOf(id);
+        return !d || this.functionOf(d) !== undefined || ts.isImportSpecifier(d) || ts.isImportClause(d) || ts.isNamespaceImport(d) ||
+          ts.isImportEqualsDeclaration(d) || ts.isFunctionDeclaration(d) || this.isConstant(d, outers, depth + 1);
+      });
+    });
+  }
+
+  /** Calls of `fn` by its name in this file (none when it is only passed around). */
+  private callsOf(fn: FnNode): ts.CallExpression[] {
+    const name = ts.isFunctionDeclaration(fn) ? fn.name : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name : undefined;
+    if (!name) return [];
+    const declaration = this.declarationOf(name);
+    const calls: ts.CallExpression[] = [];
+    let escapes = false;
+    for (const id of this.identifiersIn(fn.getSourceFile())) {
+      if (id === name || this.declarationOf(id) !== declaration) continue;
+      if (ts.isCallExpression(id.parent) && id.parent.expression === id) calls.push(id.parent);
+      else escapes = true; // passed as a value: its other callers are unknown
+    }
+    return escapes ? [] : calls;
+  }
+
+  private *identifiersIn(node: ts.Node): Generator<ts.Identifier> {
+    if (ts.isIdentifier(node) && isValueUse(node)) yield node;
+    if (ts.isTypeNode(node)) return;
+    for (const child of node.getChildren()) yield* this.identifiersIn(child);
+  }
+
+  private isAssignmentTarget(id: ts.Identifier): boolean {
+    const p = id.parent;
+    return (ts.isBinaryExpression(p) && p.left === id && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
+      ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken));
+  }
+
   /** Whether `name`'s declaration is assigned anywhere inside `within` (`x = …`, `x += …`, `x++`). */
   assignedIn(declaration: ts.Node, within: ts.Node): boolean {
     let found = false;

@@ -263,8 +263,7 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
       }
       continue;
     }
-    const boundBefore = outers.every((o) => contains(r.scope, o.outer) && !(o.fn && reads.assignedIn(r.declaration, o.fn)));
-    if (boundBefore) continue;
+    if (reads.isConstant(r.declaration, outers)) continue;
     if (inline && !r.via) {
       if (!captured.includes(r.name)) captured.push(r.name);
     } else {
