@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { rewriteText, scanText } from '../../extension/scanner/index.js';
 import { planFileRewrite, applyTextEdits } from '../../extension/features/rewritePlan.js';
-import { TFJS_HELPER_MARK, TFJS_HELPER_NAMES } from '../../extension/scanner/rewrite/tfjs-helper.js';
+import { TFJS_HELPER_MARK, TFJS_HELPER_NAMES, tfjsHelper } from '../../extension/scanner/rewrite/tfjs-helper.js';
 import { fixtures } from './corpus.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -142,4 +142,56 @@ test('mixflow rewrite FILE.ts prints the rewrite (exit 0) and names every site i
   assert.equal(partial.status, 0, 'the one second-order site there is rewritten');
   assert.match(partial.stderr, /tfjs_blockers\.ts:18:\d+: tfjs-nested-grad: not rewritten: the loss reads `scale` inside `scaled`/);
   assert.match(partial.stderr, /tf\.variableGrads differentiates the trainable variables/);
+});
+
+/**
+ * The helper against TF.js itself, every form in one program: grad, grads, valueAndGrad(s)
+ * (the value's cotangent used), a `dy` that depends on the meta-parameter, and a loss reading
+ * the outer variable through `capturing`; the TypeScript and the JavaScript helper text.
+ */
+const FORMS = `
+const x = tf.randomNormal([8, 4], 0, 1, 'float32', 1);
+const y = tf.randomNormal([8, 1], 0, 1, 'float32', 2);
+const w0 = tf.randomNormal([4, 1], 0, 1, 'float32', 3);
+const loss = (w) => tf.mean(tf.square(tf.sub(tf.tanh(tf.matMul(x, w)), y)));
+const flat = (ts) => ts.flatMap((t) => Array.from(t.dataSync()));
+function forms(G, Gs, VG, VGs, cap) {
+  const lr = tf.scalar(0.3);
+  return {
+    grad: flat([tf.grad((a) => { let w = w0; for (let i = 0; i < 3; i++) w = tf.sub(w, tf.mul(a, G(loss)(w))); return loss(w); })(lr)]),
+    grads: flat(tf.grads((a, w) => { let ws = [w]; for (let i = 0; i < 3; i++) ws = Gs((u) => loss(u))(ws).map((g, j) => tf.sub(ws[j], tf.mul(a, g))); return loss(ws[0]); })([lr, w0])),
+    valueAndGrad: flat([tf.grad((a) => { let w = w0; let sum = tf.scalar(0); for (let i = 0; i < 3; i++) { const o = VG(loss)(w); sum = tf.add(sum, o.value); w = tf.sub(w, tf.mul(a, o.grad)); } return tf.add(loss(w), sum); })(lr)]),
+    valueAndGrads: flat([tf.grad((a) => { let w = [w0]; let sum = tf.scalar(0); for (let i = 0; i < 3; i++) { const o = VGs((u) => loss(u))(w); sum = tf.add(sum, o.value); w = [tf.sub(w[0], tf.mul(a, o.grads[0]))]; } return tf.add(loss(w[0]), sum); })(lr)]),
+    dy: flat([tf.grad((a) => loss(tf.sub(w0, tf.mul(a, G(loss)(w0, tf.mul(a, 2))))))(lr)]),
+    captured: flat([tf.grad((weights) => { let w = w0; for (let i = 0; i < 2; i++) w = tf.sub(w, tf.mul(0.1, G(cap(weights))(w))); return loss(w); })(tf.ones([8, 1]))]),
+  };
+}
+const weighted = (weights) => (w) => tf.mean(tf.mul(weights, tf.square(tf.sub(tf.matMul(x, w), y))));
+const original = forms(tf.grad, tf.grads, tf.valueAndGrad, tf.valueAndGrads, weighted);
+const rewritten = forms(gradWithLocalHvp, gradsWithLocalHvp, valueAndGradWithLocalHvp, valueAndGradsWithLocalHvp,
+  (weights) => capturing(() => [weights], (weights) => weighted(weights)));
+console.log(JSON.stringify({ original, rewritten }));
+`;
+
+test('the helper against TF.js: grad, grads, valueAndGrad(s), dy and captured tensors give the same meta-gradients (TS and JS text)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixflow-tfjs-forms-'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const head = "import * as tf from '@tensorflow/tfjs-core';\nimport '@tensorflow/tfjs-backend-cpu';\nimport '@tensorflow/tfjs-core/dist/register_all_gradients';\n";
+  try {
+    for (const typed of [true, false]) {
+      // The forms are plain JavaScript; in the .ts program their parameters are left implicitly any.
+      const name = typed ? 'forms.ts' : 'forms.js';
+      const path = join(dir, name);
+      writeFileSync(path, `${typed ? '// @ts-nocheck\n' : ''}${head}${tfjsHelper('tf', typed)}\nasync function main() {\nawait tf.setBackend('cpu');\n${FORMS}}\nmain();\n`);
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', path], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const { original, rewritten } = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, Record<string, number[]>>;
+      assert.deepEqual(Object.keys(rewritten), ['grad', 'grads', 'valueAndGrad', 'valueAndGrads', 'dy', 'captured']);
+      for (const form of Object.keys(original)) {
+        assert.ok(original[form].length > 0 && original[form].every(Number.isFinite), `${name} ${form}`);
+        assert.ok(maxRelDiff(original[form], rewritten[form]) <= 1e-5, `${name} ${form}: ${original[form]} vs ${rewritten[form]}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
