@@ -15,6 +15,10 @@ import { TFJS_HELPER_NAMES, TFJS_HELPERS } from '../rewrite/tfjs-helper.js';
 /** `@tensorflow/tfjs`, `-core`, `-node`, `-node-gpu`, and deep paths such as `@tensorflow/tfjs-core/dist/index`. */
 const TFJS_MODULE = /^@tensorflow\/tfjs(-core|-node|-node-gpu)?(\/[\w./-]*)?$/;
 const GRADIENTS = new Set(['grad', 'grads', 'valueAndGrad', 'valueAndGrads', 'variableGrads']);
+/** Optimizer methods that take tf.variableGrads of their function (`optimizer.minimize(() => loss)`). */
+const OPTIMIZER_GRADIENTS = new Set(['minimize', 'computeGradients']);
+/** Transforms that differentiate every trainable variable their function reads. */
+const OVER_VARIABLES = new Set(['variableGrads', ...OPTIMIZER_GRADIENTS]);
 
 class TfjsFile {
   /** Local names bound to the tfjs module namespace. */
@@ -98,6 +102,11 @@ class TfjsFile {
     const callee = call.expression;
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && this.namespaces.has(callee.expression.text)) {
       return GRADIENTS.has(callee.name.text) ? callee.name.text : null;
+    }
+    // In a TF.js file, `<optimizer>.minimize(f)` / `.computeGradients(f)` with a function argument.
+    if (ts.isPropertyAccessExpression(callee) && OPTIMIZER_GRADIENTS.has(callee.name.text) && call.arguments.length > 0 &&
+      (ts.isArrowFunction(call.arguments[0]) || ts.isFunctionExpression(call.arguments[0]) || ts.isIdentifier(call.arguments[0]))) {
+      return callee.name.text;
     }
     const imported = ts.isIdentifier(callee) ? this.imported.get(callee.text) : undefined;
     if (imported && GRADIENTS.has(imported)) return imported;
@@ -196,7 +205,7 @@ export function scanTypeScript(path: string, text: string): Finding[] {
     const outerName = (o: ts.CallExpression) => `${file.gradientName(o)} (line ${at(o).line})`;
     let captured: string[] = [];
     if (!SERVED.has(gradient)) {
-      block('unsupported-site', 'tf.variableGrads differentiates the trainable variables its loss reads without taking them as arguments, and a custom op ' +
+      block('unsupported-site', `${gradient === 'variableGrads' ? 'tf.variableGrads' : `optimizer.${gradient}`} differentiates the trainable variables its loss reads without taking them as arguments, and a custom op ` +
         'only gets gradients for its inputs: take the inner gradient with tf.grads over those tensors, then rewrite', call);
     } else if (outers.some((o) => sites.has(o.outer))) {
       const o = outers.find((x) => sites.has(x.outer))!;
@@ -252,12 +261,14 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
     block('unsupported-site', 'the loss is not a function the rewrite can read (an inline function or a function of this file): name it, then rewrite', loss);
     return [];
   }
-  const variableGrads = outers.find((o) => file.gradientName(o.outer) === 'variableGrads');
+  const variableGrads = outers.find((o) => OVER_VARIABLES.has(file.gradientName(o.outer)!));
   const captured: string[] = [];
+  const blocked = new Set<string>();
   for (const r of fn ? reads.readsOf(fn) : []) {
-    if (file.namespaces.has(r.name) || file.imported.has(r.name)) continue;
+    if (file.namespaces.has(r.name) || file.imported.has(r.name) || blocked.has(r.name)) continue;
     if (ts.isSourceFile(r.scope)) {
       if (variableGrads) {
+        blocked.add(r.name);
         block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` (in ${r.via})` : ''}, which may hold a trainable variable that the outer ` +
           `${outerName(variableGrads.outer)} differentiates; a custom op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
       }
@@ -267,6 +278,7 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
     if (inline && !r.via) {
       if (!captured.includes(r.name)) captured.push(r.name);
     } else {
+      blocked.add(r.name);
       block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` inside \`${r.via}\`` : ''}, a value of the differentiated code that ` +
         'a custom op would not differentiate: make it an argument of the loss (or write the loss inline), then rewrite', r.at);
     }
