@@ -27,9 +27,9 @@ interface Printed { metaGrad: number[]; peakBytes: number }
 
 /** Replaces the helper's backward by zeros for every input: the inner gradient becomes a constant. */
 function firstOrder(rewritten: string): string {
-  const backward = /gradFunc: \(dPacked(?:: [\w.]+)?, saved(?:: [\w.[\]]+)?\) => /;
+  const backward = /backwardsFunc: \(dOut(?:: [^,]+)?, saved(?:: [\w.[\]]+)?\) => /;
   assert.match(rewritten, backward);
-  return rewritten.replace(backward, (m) => `${m}saved.map((t) => tf.zerosLike(t)) || `);
+  return rewritten.replace(backward, (m) => `${m}Object.fromEntries(saved.map((t, i) => [i, () => tf.zerosLike(t)])) || `);
 }
 
 async function execute(dir: string, name: string, text: string): Promise<Printed> {
