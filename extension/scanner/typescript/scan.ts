@@ -205,7 +205,7 @@ export function scanTypeScript(path: string, text: string): Finding[] {
     const outerName = (o: ts.CallExpression) => `${file.gradientName(o)} (line ${at(o).line})`;
     let captured: string[] = [];
     if (!SERVED.has(gradient)) {
-      block('unsupported-site', `${gradient === 'variableGrads' ? 'tf.variableGrads' : `optimizer.${gradient}`} differentiates the trainable variables its loss reads without taking them as arguments, and a custom op ` +
+      block('unsupported-site', `${gradient === 'variableGrads' ? 'tf.variableGrads' : `optimizer.${gradient}`} differentiates the trainable variables its loss reads without taking them as arguments, and the helper's op ` +
         'only gets gradients for its inputs: take the inner gradient with tf.grads over those tensors, then rewrite', call);
     } else if (outers.some((o) => sites.has(o.outer))) {
       const o = outers.find((x) => sites.has(x.outer))!;
@@ -235,7 +235,7 @@ export function scanTypeScript(path: string, text: string): Finding[] {
  * The names the inner loss reads that the outer gradient may differentiate: declared inside the
  * differentiated function (or anywhere it calls), not bound before the outer gradient runs. Read
  * directly by an inline loss, they are made inputs of the op (`capturing`); read any other way, the
- * site is blocked, as a custom op would drop their cross terms.
+ * site is blocked, as the helper's op would drop their cross terms.
  */
 function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpression; fn?: FnNode }[], file: TfjsFile, reads: ReadAnalysis,
   block: (id: Blocker['id'], message: string, node: ts.Node) => void, outerName: (o: ts.CallExpression) => string): string[] {
@@ -247,21 +247,26 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
     else break;
   }
   const inline = ts.isArrowFunction(loss) || ts.isFunctionExpression(loss);
+  const variableGrads = outers.find((o) => OVER_VARIABLES.has(file.gradientName(o.outer)!));
   let fn: FnNode | undefined = inline ? loss as FnNode : undefined;
-  if (!fn && ts.isIdentifier(loss)) {
-    const declaration = reads.declarationOf(loss);
-    fn = declaration && reads.functionOf(declaration);
-    const imported = declaration && (ts.isImportSpecifier(declaration) || ts.isImportClause(declaration) || ts.isNamespaceImport(declaration));
-    if (!fn && !imported) {
-      block('unsupported-site', `the loss \`${loss.text}\` is a value passed in, so the rewrite cannot see which tensors it reads (a custom op would drop ` +
-        'the cross terms of any differentiated one): pass the loss function itself, or write it inline', loss);
+  // A loss from elsewhere (`lossFn` imported, `losses.mse`): what it reads is not visible here. Fine
+  // when it is bound at module level (it cannot close over what the outer gradient differentiates),
+  // unless the outer gradient is over variables, which such a function may read.
+  let root: ts.Expression = loss;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (!fn && ts.isIdentifier(root)) {
+    const declaration = reads.declarationOf(root);
+    fn = root === loss && declaration ? reads.functionOf(declaration) : undefined;
+    if (!fn && (!declaration || !ts.isSourceFile(scopeOfDeclaration(declaration)) || variableGrads)) {
+      block('unsupported-site', `the loss \`${loss.getText().slice(0, 40)}\` is ${declaration && ts.isSourceFile(scopeOfDeclaration(declaration)) ? 'defined elsewhere' : 'a value passed in'}, ` +
+        "so the rewrite cannot see which tensors it reads (the helper's op would drop the cross terms of any differentiated one): " +
+        'write the loss inline or as a function of this file, then rewrite', loss);
       return [];
     }
-  } else if (!fn && !ts.isPropertyAccessExpression(loss)) {
+  } else if (!fn) {
     block('unsupported-site', 'the loss is not a function the rewrite can read (an inline function or a function of this file): name it, then rewrite', loss);
     return [];
   }
-  const variableGrads = outers.find((o) => OVER_VARIABLES.has(file.gradientName(o.outer)!));
   const captured: string[] = [];
   const blocked = new Set<string>();
   for (const r of fn ? reads.readsOf(fn) : []) {
@@ -270,7 +275,7 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
       if (variableGrads) {
         blocked.add(r.name);
         block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` (in ${r.via})` : ''}, which may hold a trainable variable that the outer ` +
-          `${outerName(variableGrads.outer)} differentiates; a custom op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
+          `${outerName(variableGrads.outer)} differentiates; the helper's op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
       }
       continue;
     }
@@ -280,8 +285,16 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
     } else {
       blocked.add(r.name);
       block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` inside \`${r.via}\`` : ''}, a value of the differentiated code that ` +
-        'a custom op would not differentiate: make it an argument of the loss (or write the loss inline), then rewrite', r.at);
+        "the helper's op would not differentiate: make it an argument of the loss (or write the loss inline), then rewrite", r.at);
     }
   }
   return captured;
+}
+
+/** The function (or file) whose scope holds a declaration. */
+function scopeOfDeclaration(declaration: ts.Node): ts.Node {
+  for (let n: ts.Node | undefined = declaration.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
+  }
+  return declaration.getSourceFile();
 }
