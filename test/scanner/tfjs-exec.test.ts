@@ -195,3 +195,32 @@ test('the helper against TF.js: grad, grads, valueAndGrad(s), dy and captured te
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The `capturing(() => [names], …)` wrapper a rewrite put at a site, if any. */
+function capturedAt(path: string, text: string): string[] {
+  const result = rewriteText(path, text);
+  return result.applied.flatMap((f) => f.edits.map((e) => /^capturing\(\(\) => \[([^\]]*)\]/.exec(e.newText)?.[1]).filter((m): m is string => m !== undefined));
+}
+
+test('captured values: only what the outer gradient can differentiate becomes an input of the op', () => {
+  const want: Record<string, string[]> = {
+    'tfjs_exec_learned_lr.ts': [], // data and head: parameters every caller passes values bound before the outer grad
+    'tfjs_exec_value_and_grads.ts': [],
+    'tfjs_exec_named_imports.ts': ['exampleWeights'], // the meta-parameter, passed down from the outer grad's argument
+    'tfjs_exec_require.js': ['damping'],
+    'tfjs_exec_maml.ts': ['xSupport, ySupport'], // reached through a map callback: not provably constant, so made inputs
+  };
+  for (const c of cases) assert.deepEqual(capturedAt(c.path, c.text), want[basename(c.path)], c.name);
+  // A module-level value the differentiated function assigns is not constant.
+  const reassigned = [
+    "import * as tf from '@tensorflow/tfjs-core';",
+    'let scale = tf.scalar(1);',
+    'const fixed = tf.scalar(3);',
+    'export const meta = tf.grad((s: tf.Tensor) => {',
+    '  scale = tf.mul(s, 2);',
+    '  const g = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(fixed, tf.mul(scale, tf.square(w)))))(tf.ones([2]));',
+    '  return tf.sum(g);',
+    '});',
+  ].join('\n');
+  assert.deepEqual(capturedAt('reassigned.ts', reassigned), ['scale']);
+});

@@ -113,15 +113,15 @@ export class ReadAnalysis {
   /**
    * Whether a name holds the same value for the whole run of each outer gradient (so the outer
    * gradient cannot differentiate it): declared at module level or in a scope around every outer
-   * call and not assigned inside the differentiated function, or a parameter of a function of this
+   * call, and not assigned inside the differentiated function; or a parameter of a function of this
    * file that every caller passes such a value.
    */
   isConstant(declaration: ts.Node, outers: { outer: ts.Node; fn?: ts.Node }[], depth = 0): boolean {
     const scope = scopeOf(declaration);
-    if (ts.isSourceFile(scope)) return true;
-    if (outers.every((o) => contains(scope, o.outer) && !(o.fn && this.assignedIn(declaration, o.fn)))) return true;
+    const boundAround = (o: { outer: ts.Node }) => ts.isSourceFile(scope) || contains(scope, o.outer);
+    if (outers.every((o) => boundAround(o) && !(o.fn && this.assignedIn(declaration, o.fn)))) return true;
     if (depth > 3 || !ts.isParameter(declaration) || declaration.dotDotDotToken || !ts.isIdentifier(declaration.name) || !isFunctionLike(scope)) return false;
-    if ([...this.identifiersIn(scope)].some((id) => this.isAssignmentTarget(id) && this.declarationOf(id) === declaration)) return false;
+    if (this.assignedIn(declaration, scope)) return false;
     const index = scope.parameters.indexOf(declaration);
     const calls = this.callsOf(scope);
     return calls.length > 0 && calls.every((call) => {
@@ -163,19 +163,9 @@ export class ReadAnalysis {
       ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken));
   }
 
-  /** Whether `name`'s declaration is assigned anywhere inside `within` (`x = …`, `x += …`, `x++`). */
+  /** Whether the declared name is assigned anywhere inside `within` (`x = …`, `x += …`, `x++`). */
   assignedIn(declaration: ts.Node, within: ts.Node): boolean {
-    let found = false;
-    const visit = (node: ts.Node): void => {
-      if (found) return;
-      const target = ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-        node.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? node.left
-        : (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-          (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) ? node.operand : undefined;
-      if (target && ts.isIdentifier(target) && this.declarationOf(target) === declaration) found = true;
-      ts.forEachChild(node, visit);
-    };
-    visit(within);
-    return found;
+    for (const id of this.identifiersIn(within)) if (this.isAssignmentTarget(id) && this.declarationOf(id) === declaration) return true;
+    return false;
   }
 }

@@ -271,12 +271,10 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
   const blocked = new Set<string>();
   for (const r of fn ? reads.readsOf(fn) : []) {
     if (file.namespaces.has(r.name) || file.imported.has(r.name) || blocked.has(r.name)) continue;
-    if (ts.isSourceFile(r.scope)) {
-      if (variableGrads) {
-        blocked.add(r.name);
-        block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` (in ${r.via})` : ''}, which may hold a trainable variable that the outer ` +
-          `${outerName(variableGrads.outer)} differentiates; the helper's op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
-      }
+    if (ts.isSourceFile(r.scope) && variableGrads) {
+      blocked.add(r.name);
+      block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` (in ${r.via})` : ''}, which may hold a trainable variable that the outer ` +
+        `${outerName(variableGrads.outer)} differentiates; the helper's op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
       continue;
     }
     if (reads.isConstant(r.declaration, outers)) continue;
