@@ -3,8 +3,9 @@
  * that prints its meta-gradient and the peak bytes of computing it, from tf.profile) is run as
  * written, rewritten, and rewritten with the helper's backward replaced by zeros (the inner
  * gradient treated as a constant: first order), each in its own process on the cpu backend.
- * The rewrite must print the same meta-gradient (float32, rel. 1e-5) with fewer peak bytes; the
- * first-order variant must differ, so the second-order part is really exercised.
+ * The rewrite must print the same meta-gradient (float32, rel. 1e-5) with fewer peak bytes (the
+ * exact counts are pinned); the first-order variant must differ, so the second-order part is
+ * really exercised.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,18 @@ const run = promisify(execFile);
 const cases = fixtures().filter((f) => f.name.startsWith('typescript/tfjs_exec_'));
 
 interface Printed { metaGrad: number[]; peakBytes: number }
+
+/**
+ * Peak bytes above the tensors alive before (tf.profile, cpu backend, TF.js 4.22): exact, as the
+ * shapes and seeds are fixed. A change here is a change in what the outer tape keeps.
+ */
+const PEAK_BYTES: Record<string, { original: number; rewritten: number }> = {
+  'tfjs_exec_learned_lr.ts': { original: 971_120, rewritten: 297_744 },
+  'tfjs_exec_maml.ts': { original: 688_500, rewritten: 156_256 },
+  'tfjs_exec_named_imports.ts': { original: 171_008, rewritten: 54_972 },
+  'tfjs_exec_require.js': { original: 51_724, rewritten: 13_728 },
+  'tfjs_exec_value_and_grads.ts': { original: 665_300, rewritten: 219_864 },
+};
 
 /** Replaces the helper's backward by zeros for every input: the inner gradient becomes a constant. */
 function firstOrder(rewritten: string): string {
@@ -75,6 +88,7 @@ test('TF.js rewrites, executed: same meta-gradients (rel. 1e-5), fewer peak byte
         const firstRel = maxRelDiff(original.metaGrad, first.metaGrad);
         assert.ok(firstRel > 1e-3, `${name}: the first-order variant matches the original (${firstRel}): the second-order part is not exercised`);
         assert.ok(rewritten.peakBytes < original.peakBytes, `${name}: peak ${rewritten.peakBytes} B rewritten vs ${original.peakBytes} B original`);
+        assert.deepEqual({ original: original.peakBytes, rewritten: rewritten.peakBytes }, PEAK_BYTES[name], `${name}: peak bytes`);
         report.push(`${name}: peak ${original.peakBytes} -> ${rewritten.peakBytes} B, max rel diff ${rel.toExponential(1)}, first order off by ${firstRel.toExponential(1)}`);
       }));
     }
