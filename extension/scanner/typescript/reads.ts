@@ -52,8 +52,10 @@ function isValueUse(id: ts.Identifier): boolean {
 export class ReadAnalysis {
   private readonly checker: ts.TypeChecker;
   private readonly memo = new Map<ts.Node, Read[]>();
+  /** Declaration -> every identifier in the file that names it as a value (made on first use). */
+  private refs?: Map<ts.Node, ts.Identifier[]>;
 
-  constructor(source: ts.SourceFile) {
+  constructor(private readonly source: ts.SourceFile) {
     const host: ts.CompilerHost = {
       getSourceFile: (name) => (name === source.fileName ? source : undefined),
       writeFile: () => undefined, getDefaultLibFileName: () => 'lib.d.ts', useCaseSensitiveFileNames: () => true,
@@ -139,22 +141,37 @@ export class ReadAnalysis {
   /** Calls of `fn` by its name in this file (none when it is only passed around). */
   private callsOf(fn: FnNode): ts.CallExpression[] {
     const name = ts.isFunctionDeclaration(fn) ? fn.name : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name : undefined;
-    if (!name) return [];
-    const declaration = this.declarationOf(name);
+    const declaration = name && this.declarationOf(name);
+    if (!declaration) return [];
     const calls: ts.CallExpression[] = [];
-    let escapes = false;
-    for (const id of this.identifiersIn(fn.getSourceFile())) {
-      if (id === name || this.declarationOf(id) !== declaration) continue;
+    for (const id of this.referencesTo(declaration)) {
       if (ts.isCallExpression(id.parent) && id.parent.expression === id) calls.push(id.parent);
-      else escapes = true; // passed as a value: its other callers are unknown
+      else return []; // passed as a value: its other callers are unknown
     }
-    return escapes ? [] : calls;
+    return calls;
   }
 
-  private *identifiersIn(node: ts.Node): Generator<ts.Identifier> {
-    if (ts.isIdentifier(node) && isValueUse(node)) yield node;
-    if (ts.isTypeNode(node)) return;
-    for (const child of node.getChildren()) yield* this.identifiersIn(child);
+  private referencesTo(declaration: ts.Node): ts.Identifier[] {
+    if (!this.refs) {
+      const refs = new Map<ts.Node, ts.Identifier[]>();
+      for (const id of this.identifiersIn(this.source)) {
+        const d = this.declarationOf(id);
+        if (d) refs.set(d, [...(refs.get(d) ?? []), id]);
+      }
+      this.refs = refs;
+    }
+    return this.refs.get(declaration) ?? [];
+  }
+
+  private identifiersIn(root: ts.Node): ts.Identifier[] {
+    const out: ts.Identifier[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isTypeNode(node)) return;
+      if (ts.isIdentifier(node) && isValueUse(node)) out.push(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(root);
+    return out;
   }
 
   private isAssignmentTarget(id: ts.Identifier): boolean {
@@ -165,7 +182,6 @@ export class ReadAnalysis {
 
   /** Whether the declared name is assigned anywhere inside `within` (`x = …`, `x += …`, `x++`). */
   assignedIn(declaration: ts.Node, within: ts.Node): boolean {
-    for (const id of this.identifiersIn(within)) if (this.isAssignmentTarget(id) && this.declarationOf(id) === declaration) return true;
-    return false;
+    return this.referencesTo(declaration).some((id) => this.isAssignmentTarget(id) && contains(within, id));
   }
 }
