@@ -21,6 +21,9 @@ export interface Read {
   via?: string;
 }
 
+/** Array methods whose callback gets (element, index, …) of the array they are called on. */
+const ARRAY_CALLBACKS = new Set(['map', 'forEach', 'flatMap', 'filter', 'some', 'every', 'find', 'findIndex']);
+
 export function isFunctionLike(node: ts.Node): node is FnNode {
   return ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node);
 }
@@ -124,17 +127,25 @@ export class ReadAnalysis {
     if (outers.every((o) => boundAround(o) && !(o.fn && this.assignedIn(declaration, o.fn)))) return true;
     if (depth > 3 || !ts.isParameter(declaration) || declaration.dotDotDotToken || !ts.isIdentifier(declaration.name) || !isFunctionLike(scope)) return false;
     if (this.assignedIn(declaration, scope)) return false;
+    const constantExpression = (e: ts.Node) => this.identifiersIn(e).every((id) => {
+      const d = this.declarationOf(id);
+      return !d || this.functionOf(d) !== undefined || ts.isImportSpecifier(d) || ts.isImportClause(d) || ts.isNamespaceImport(d) ||
+        ts.isImportEqualsDeclaration(d) || ts.isFunctionDeclaration(d) || this.isConstant(d, outers, depth + 1);
+    });
+    // The callback of `tasks.map((t, i) => …)` (forEach, flatMap, filter…): its element and index
+    // parameters are constant when the array is.
+    const call = scope.parent;
+    if (ts.isCallExpression(call) && call.arguments[0] === scope && ts.isPropertyAccessExpression(call.expression) &&
+      ARRAY_CALLBACKS.has(call.expression.name.text)) {
+      return scope.parameters.indexOf(declaration) <= 1 && constantExpression(call.expression.expression);
+    }
     const index = scope.parameters.indexOf(declaration);
     const calls = this.callsOf(scope);
-    return calls.length > 0 && calls.every((call) => {
-      const arg = call.arguments[index];
+    return calls.length > 0 && calls.every((c) => {
+      const arg = c.arguments[index];
       if (!arg) return true;
-      if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return false;
-      return [...this.identifiersIn(arg)].every((id) => {
-        const d = this.declarationOf(id);
-        return !d || this.functionOf(d) !== undefined || ts.isImportSpecifier(d) || ts.isImportClause(d) || ts.isNamespaceImport(d) ||
-          ts.isImportEqualsDeclaration(d) || ts.isFunctionDeclaration(d) || this.isConstant(d, outers, depth + 1);
-      });
+      if (c.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return false;
+      return constantExpression(arg);
     });
   }
 

@@ -271,13 +271,15 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
   const blocked = new Set<string>();
   for (const r of fn ? reads.readsOf(fn) : []) {
     if (file.namespaces.has(r.name) || file.imported.has(r.name) || blocked.has(r.name)) continue;
-    if (ts.isSourceFile(r.scope) && variableGrads) {
+    const constant = reads.isConstant(r.declaration, outers);
+    if (constant && variableGrads) {
+      // Bound before the outer gradient, yet it may hold a trainable variable, which that gradient differentiates.
       blocked.add(r.name);
       block('captured-differentiated-tensor', `the loss reads \`${r.name}\`${r.via ? ` (in ${r.via})` : ''}, which may hold a trainable variable that the outer ` +
         `${outerName(variableGrads.outer)} differentiates; the helper's op only gets gradients for its inputs: pass it as an argument of the loss`, r.at);
       continue;
     }
-    if (reads.isConstant(r.declaration, outers)) continue;
+    if (constant) continue;
     if (inline && !r.via) {
       if (!captured.includes(r.name)) captured.push(r.name);
     } else {
