@@ -57,7 +57,7 @@ export const DIAGNOSTIC_SOURCE = 'MixFlow';
 /** Live diagnostics: quiet time after a document opens or changes before it is scanned (again). */
 export const LIVE_DEBOUNCE_MS = 400;
 
-/** The title of the quick fix on a rewritable finding. */
+/** The quick fix's title on PyTorch/JAX sites (TF.js sites: rewritePlan's quickFixTitle). */
 export const QUICK_FIX_TITLE = 'MixFlow: rewrite to mixed mode';
 
 /** The refactor offered where the inner loss is written inline (it only moves the loss into a function). */

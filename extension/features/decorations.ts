@@ -8,7 +8,7 @@ import { COMMANDS, SETTINGS } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { findingsFor, isScanned } from './findings.js';
 import { findingRange } from './ranges.js';
-import { escapeMarkdown, findingKey, summary } from './rewritePlan.js';
+import { escapeMarkdown, findingKey, rewriteTarget, summary } from './rewritePlan.js';
 
 function enabled(): boolean {
   return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.decorationsEnabled, true);
@@ -24,7 +24,7 @@ export function hoverFor(uri: vscode.Uri, f: Finding): vscode.MarkdownString {
   md.appendMarkdown(`**MixFlow:** ${escapeMarkdown(summary(f))}`);
   if (f.rewritable) {
     const args = encodeURIComponent(JSON.stringify([uri.toString(), findingKey(f)]));
-    md.appendMarkdown(` [Rewrite to mixed mode](command:${COMMANDS.applyRewrite}?${args})`);
+    md.appendMarkdown(` [Rewrite to ${rewriteTarget(f)}](command:${COMMANDS.applyRewrite}?${args})`);
     md.isTrusted = { enabledCommands: [COMMANDS.applyRewrite] };
   }
   md.appendMarkdown(`\n\n---\n\n*${escapeMarkdown(f.message)}.* ${escapeMarkdown(f.explanation)}`);

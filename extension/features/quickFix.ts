@@ -1,16 +1,17 @@
 /**
- * Quick fixes on reverse-over-reverse code: "MixFlow: rewrite to mixed mode" on every
+ * Quick fixes on reverse-over-reverse code: "MixFlow: rewrite to mixed mode" (TF.js: "… to a
+ * local-HVP backward", see rewriteTarget) on every
  * rewritable finding at the requested lines, applying exactly that finding's edits (as its code
  * lens does) and attached to its diagnostic when the Problems view has one. Blocked findings get
  * no fix; their code lens explains them. Where the inner loss is inline, "Extract inner loss into a
  * function" is offered too (the refactor alone). Off with `mixflow.quickFix.enabled`.
  */
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_SOURCE, EXTRACT_LOSS_TITLE, QUICK_FIX_TITLE, SCANNED_LANGUAGES, SETTINGS } from '../commands.js';
+import { DIAGNOSTIC_SOURCE, EXTRACT_LOSS_TITLE, SCANNED_LANGUAGES, SETTINGS } from '../commands.js';
 import type { Finding } from '../scanner/index.js';
 import { findingsFor } from './findings.js';
 import { findingRange, workspaceEdit } from './ranges.js';
-import { rewritableOnLines, uniqueEdits } from './rewritePlan.js';
+import { quickFixTitle, rewritableOnLines, uniqueEdits } from './rewritePlan.js';
 
 function enabled(): boolean {
   return vscode.workspace.getConfiguration().get<boolean>(SETTINGS.quickFixEnabled, true);
@@ -27,7 +28,7 @@ class RewriteQuickFixProvider implements vscode.CodeActionProvider {
     if (!enabled() || token.isCancellationRequested) return [];
     if (context.only && !vscode.CodeActionKind.QuickFix.intersects(context.only)) return [];
     return rewritableOnLines(findingsFor(doc), range.start.line + 1, range.end.line + 1).flatMap((f) => {
-      const action = new vscode.CodeAction(QUICK_FIX_TITLE, vscode.CodeActionKind.QuickFix);
+      const action = new vscode.CodeAction(quickFixTitle(f), vscode.CodeActionKind.QuickFix);
       action.edit = workspaceEdit(doc, uniqueEdits([f]));
       action.diagnostics = context.diagnostics.filter((d) => isDiagnosticOf(d, f));
       action.isPreferred = true;

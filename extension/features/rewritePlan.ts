@@ -98,13 +98,26 @@ const WHY: Record<BlockerId, string> = {
   'torch-compile': 'torch.compile', 'in-place-parameter-update': 'in-place parameter update', 'tracked-batchnorm-stats': 'BatchNorm running stats',
   'random-in-loss': 'randomness in the loss', 'tensor-to-python': '.item() in the loss', 'inner-loss-not-a-function': 'loss not liftable',
   'unsupported-site': 'shape not supported', 'library-inner-step': 'a library-owned inner step',
-  'functional-outer-transform': 'outer torch.func transform', 'no-forward-mode': 'no forward mode in TF.js',
+  'functional-outer-transform': 'outer torch.func transform', 'captured-differentiated-tensor': 'a captured differentiated value',
 };
+
+/**
+ * What the rewrite turns a site into, in a few words. TF.js has no forward mode: its rewrite keeps
+ * MixFlow's memory shape (a per-step local HVP backward), not its forward-over-reverse arithmetic.
+ */
+export function rewriteTarget(f: Finding): string {
+  return f.pattern === 'tfjs-nested-grad' ? 'a local-HVP backward' : 'mixed mode';
+}
+
+/** The quick fix's title for a rewritable finding. */
+export function quickFixTitle(f: Finding): string {
+  return `MixFlow: rewrite to ${rewriteTarget(f)}`;
+}
 
 /** A code lens's title for a finding: what, and what to do, in a few words. */
 export function lensTitle(f: Finding): string {
   const what = `MixFlow: reverse-over-reverse ${WHAT[f.pattern]}`;
-  if (f.rewritable) return `${what}: rewrite to mixed mode`;
+  if (f.rewritable) return `${what}: rewrite to ${rewriteTarget(f)}`;
   const b = f.blockers[0];
   if (!b) return `${what}: explain`;
   return `${what}: blocked by ${WHY[b.id]}${b.line === f.line ? '' : ` (line ${b.line})`}`;
@@ -116,6 +129,11 @@ export function lensTitle(f: Finding): string {
  */
 export function summary(f: Finding): string {
   const what = `Reverse-over-reverse ${WHAT[f.pattern]}`;
+  if (f.rewritable && f.pattern === 'tfjs-nested-grad') {
+    return `${what}: the outer gradient keeps every intermediate of every inner backward pass. ` +
+      "Fix: rewrite the inner gradient to a custom op whose backward computes each step's Hessian-vector product locally and frees it: " +
+      "the same numbers with less memory and more time. TF.js has no forward mode, so this is MixFlow's memory shape, not its forward-mode arithmetic.";
+  }
   if (f.rewritable) {
     return `${what}: the outer gradient keeps every intermediate of the inner backward pass. ` +
       'Fix: rewrite it to mixed mode (forward-over-reverse), the same numbers with less memory.';

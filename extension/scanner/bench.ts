@@ -124,7 +124,7 @@ export interface HeldOutFile {
  * the labelled line.
  */
 export function benchHeldOut(dir: string): HeldOutFile[] {
-  return readdirSync(dir).filter((name) => /\.(py|ts)$/.test(name)).sort().map((name) => {
+  return readdirSync(dir).filter((name) => /\.(py|[cm]?[jt]sx?)$/.test(name)).sort().map((name) => {
     const path = join(dir, name);
     const text = readFileSync(path, 'utf8');
     const labelled = new Set<number>();

@@ -46,7 +46,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
   } else {
     for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
     const rewritable = findings.filter((f) => f.rewritable).length;
-    process.stdout.write(`${findings.length} reverse-over-reverse site(s) found, ${rewritable} rewritable to mixed mode\n`);
+    // TF.js has no forward mode: its sites are rewritten to a per-step local-HVP backward instead.
+    const tfjs = findings.filter((f) => f.rewritable && f.pattern === 'tfjs-nested-grad').length;
+    const mixed = tfjs === 0 ? `${rewritable} rewritable to mixed mode` : `${rewritable} rewritable (${rewritable - tfjs} to mixed mode, ${tfjs} TF.js to a local-HVP backward)`;
+    process.stdout.write(`${findings.length} reverse-over-reverse site(s) found, ${mixed}\n`);
   }
   return 0;
 }

@@ -16,8 +16,11 @@ const MIXED =
   'of the Hessian, the VJP of grad(L) with cotangent v equals jvp(grad(L), x, v), which carries tangents ' +
   'forward alongside the inner backward pass and stores nothing extra beyond one step.';
 const TFJS =
-  'TensorFlow.js has no forward-mode autodiff, so this cannot be rewritten in place. Use the MixFlow Studio ' +
-  "engine's `fwdrevGrad`, which evaluates the inner gradient with forward-over-reverse and returns the same numbers.";
+  'TensorFlow.js has no forward-mode autodiff, so MixFlow\'s forward-over-reverse cannot run here; the rewrite keeps its ' +
+  'memory shape instead: the inner gradient becomes a custom op (gradWithLocalHvp, gradsWithLocalHvp, valueAndGrad(s)WithLocalHvp) ' +
+  'whose backward computes that step\'s Hessian-vector product by a local reverse-over-reverse pass on a tape of its own and ' +
+  'frees it, so the outer tape keeps each step\'s inputs only. The same numbers; more time (the inner gradient is computed ' +
+  'again in the backward). For forward-over-reverse itself, run the meta-gradient in the MixFlow Studio engine (fwdrevGrad).';
 
 export const TEXTS: Record<PatternId, Text> = {
   'torch-create-graph-hvp': {
@@ -122,8 +125,7 @@ export const TEXTS: Record<PatternId, Text> = {
       'Rewrite: the inner torch.func.grad(loss) becomes mixflow_grad(loss), the same gradient through MixFlowInnerGrad.',
   },
   'tfjs-nested-grad': {
-    message: 'Nested TF.js gradient (tf.grad/tf.grads/tf.variableGrads of a function that calls a gradient)',
-    explanation: `${STORES}. ${TFJS}`,
-    whyNot: 'TensorFlow.js has no forward mode; run the meta-gradient with the MixFlow Studio engine (fwdrevGrad) instead',
+    message: 'TF.js gradient differentiated again (tf.grad/tf.grads/tf.valueAndGrad(s) inside a function an outer gradient differentiates)',
+    explanation: `${STORES}: TF.js's nested gradients share one tape, which keeps every inner step's forward and backward. ${TFJS}`,
   },
 };

@@ -46,7 +46,8 @@ export type BlockerId =
   | 'unsupported-site'
   | 'library-inner-step'
   | 'functional-outer-transform'
-  | 'no-forward-mode';
+  // TF.js: the inner loss reads a differentiated value the custom op cannot take as an input.
+  | 'captured-differentiated-tensor';
 
 /** 1-based line and column, plus the 0-based character offset into the file text. */
 export interface Position {

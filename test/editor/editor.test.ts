@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CATEGORY, COMMANDS, DIAGNOSTIC_SOURCE, LIVE_DEBOUNCE_MS, QUICK_FIX_TITLE, SETTINGS } from '../../extension/commands.js';
-import { findingKey, lensTitle } from '../../extension/features/rewritePlan.js';
+import { findingKey, lensTitle, quickFixTitle } from '../../extension/features/rewritePlan.js';
 import { rewriteText, scanText, type Finding } from '../../extension/scanner/index.js';
 import { launch, requireChromium, type Browser } from '../webview/browser.js';
 import { requireCodeServer, startCodeServer, type CodeServer } from './codeServer.js';
 import { buildDevExtension } from './devExtension.js';
 import { REPORT_NAME, UI_DONE_NAME, type HostReport } from './host/report.js';
 import { applyQuickFix, applyPreview, clickLens, lensesOnScreen, openFromExplorer, openWindow, paletteEntries, runFromPalette, saveEdit, setBooleanSetting, suiteExit, waitForLens, type Window } from './workbench.js';
-import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes, RECORDED_REMAT } from './workspace.js';
+import { BLOCKED_FIXTURE, FILES, HVP_FIXTURE, LIVE_EDIT_LINE, makeWorkspace, onnxModelBytes, RECORDED_REMAT, TFJS_FIXTURE } from './workspace.js';
 import { setupTemplate } from '../../engine/import/onnx/setupTemplate.js';
 import { parseSetupText } from '../../engine/setup/validate.js';
 
@@ -203,6 +203,16 @@ test('extension host: quick fix, lens command and Rewrite File each give the sca
   assert.equal(r.textAfterQuickFix, HVP_REWRITTEN);
   assert.equal(r.textAfterLensCommand, HVP_REWRITTEN);
   assert.equal(r.textAfterRewriteFile, HVP_REWRITTEN);
+});
+
+test('extension host: a TF.js file: the lens and quick fix name the local-HVP rewrite, the lens command gives the scanner\'s rewrite', () => {
+  const r = hostReport();
+  const text = readFileSync(TFJS_FIXTURE, 'utf8');
+  const f = onlyFinding(TFJS_FIXTURE, text);
+  assert.equal(lensTitle(f), 'MixFlow: reverse-over-reverse nested tf.grad: rewrite to a local-HVP backward');
+  assert.deepEqual(r.tfjs.lenses, [{ line: f.line, title: lensTitle(f), command: COMMANDS.applyRewrite, arguments: [uriOf(FILES.hostTfjs), findingKey(f)] }]);
+  assert.deepEqual(r.tfjs.quickFixTitles, [quickFixTitle(f)]);
+  assert.equal(r.tfjs.textAfterLensCommand, rewriteText(TFJS_FIXTURE, text).text);
 });
 
 test('extension host: after Scan Workspace the quick fix is attached to the finding\'s diagnostic', () => {

@@ -17,7 +17,10 @@ export const HVP_FIXTURE = join(FIXTURES, 'hvp.py');
 /** An unrolled loop with an in-place update: one blocked finding. */
 export const BLOCKED_FIXTURE = join(FIXTURES, 'blocked.py');
 
-/** The workspace's files, each a copy of the HVP fixture unless named `blocked`. */
+/** A TF.js MAML loop (tf.grads inside tf.grads): one finding, rewritten to the local-HVP helper. */
+export const TFJS_FIXTURE = join(__dirname, '..', 'fixtures', 'scanner', 'typescript', 'tfjs_exec_maml.ts');
+
+/** The workspace's files, each a copy of the HVP fixture unless named `blocked` (or TF.js). */
 export const FILES = {
   uiLens: 'ui_lens.py',
   uiQuickFix: 'ui_quick_fix.py',
@@ -30,6 +33,8 @@ export const FILES = {
   hostLive: 'host_live.py',
   hostLiveOff: 'host_live_off.py',
   hostScanClosed: 'host_scan_closed.py',
+  /** A copy of the TF.js fixture: its lens, quick fix and lens command. */
+  hostTfjs: 'host_tfjs.ts',
   blocked: 'blocked.py',
   /** A small generated 4-conv-style CNN for "New Setup from Model…". */
   onnxModel: 'net.onnx',
@@ -72,6 +77,7 @@ function withRecordedRemat(profileText: string, remat: string): string {
 export function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixflow-editor-ws-'));
   for (const name of PYTHON_FILES) copyFileSync(name === FILES.blocked ? BLOCKED_FIXTURE : HVP_FIXTURE, join(dir, name));
+  copyFileSync(TFJS_FIXTURE, join(dir, FILES.hostTfjs));
   writeFileSync(join(dir, FILES.onnxModel), onnxModelBytes());
   writeFileSync(join(dir, FILES.absurdSetup), ABSURD_SETUP);
   mkdirSync(join(dir, '.mixflow', 'profiles'), { recursive: true });

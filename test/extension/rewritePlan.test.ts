@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyTextEdits, escapeMarkdown, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, rewritableOnLines, summary, uniqueEdits } from '../../extension/features/rewritePlan.js';
+import { applyTextEdits, escapeMarkdown, findByKey, findingAtLine, findingKey, isFindingKey, lensTitle, planFileRewrite, quickFixTitle, rewritableOnLines, summary, uniqueEdits } from '../../extension/features/rewritePlan.js';
 import { rewriteText, scanText } from '../../extension/scanner/index.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'scanner');
@@ -77,6 +77,10 @@ test('lens titles: what and what to do in a few words; the reason first for bloc
   const b = all.find((f) => !f.rewritable && f.blockers.some((x) => x.id === 'tracked-batchnorm-stats'))!;
   assert.equal(lensTitle(r), 'MixFlow: reverse-over-reverse inner loop: rewrite to mixed mode');
   assert.equal(lensTitle(b), `MixFlow: reverse-over-reverse inner loop: blocked by BatchNorm running stats (line ${b.blockers[0]!.line})`);
+  const tfjs = all.find((f) => f.pattern === 'tfjs-nested-grad' && f.rewritable)!;
+  assert.equal(lensTitle(tfjs), 'MixFlow: reverse-over-reverse nested tf.grad: rewrite to a local-HVP backward');
+  assert.equal(quickFixTitle(tfjs), 'MixFlow: rewrite to a local-HVP backward');
+  assert.equal(quickFixTitle(r), 'MixFlow: rewrite to mixed mode');
   assert.ok(all.every((f) => lensTitle(f).length < 100), 'short');
 });
 
@@ -85,7 +89,7 @@ test('the hover and the Problems entry lead with the reason and the fix, one sho
   for (const f of all) {
     const text = summary(f);
     assert.ok(!text.includes('\n') && text.length < 600, text);
-    if (f.rewritable) assert.match(text, /Fix: rewrite it to mixed mode/);
+    if (f.rewritable) assert.match(text, f.pattern === 'tfjs-nested-grad' ? /Fix: rewrite the inner gradient .*TF\.js has no forward mode/ : /Fix: rewrite it to mixed mode/);
     else for (const b of f.blockers) assert.ok(text.includes(`${b.message} (line ${b.line})`), text);
   }
 });

@@ -44,6 +44,8 @@ export interface HostReport {
   readonly textAfterQuickFix: string;
   readonly textAfterLensCommand: string;
   readonly textAfterRewriteFile: string;
+  /** The TF.js file: its lenses, the titles of the quick fixes on its site's line, its text after running the lens's command. */
+  readonly tfjs: { readonly lenses: LensSeen[]; readonly quickFixTitles: string[]; readonly textAfterLensCommand: string };
   /** After MixFlow: Scan Workspace: the file's MixFlow diagnostics and those its quick fix is attached to. */
   readonly diagnostics: DiagnosticSeen[];
   readonly quickFixDiagnostics: DiagnosticSeen[];

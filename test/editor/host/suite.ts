@@ -45,11 +45,14 @@ async function lenses(doc: vscode.TextDocument): Promise<LensSeen[]> {
     .map((l) => ({ line: l.range.start.line + 1, title: l.command!.title, command: l.command!.command, arguments: l.command!.arguments ?? [] }));
 }
 
-/** The MixFlow quick fixes with the cursor at the start of `line`. */
-async function quickFixesAt(doc: vscode.TextDocument, line: number): Promise<vscode.CodeAction[]> {
+/** rewritePlan's quickFixTitle for a TF.js site (the suite imports no scanner code). */
+const TFJS_QUICK_FIX_TITLE = 'MixFlow: rewrite to a local-HVP backward';
+
+/** The MixFlow rewrite quick fixes with the cursor at the start of `line` (TF.js: "… to a local-HVP backward"). */
+async function quickFixesAt(doc: vscode.TextDocument, line: number, title = QUICK_FIX_TITLE): Promise<vscode.CodeAction[]> {
   const range = new vscode.Range(line - 1, 0, line - 1, 0);
   const all = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.QuickFix.value);
-  return all.filter((a) => a.title === QUICK_FIX_TITLE);
+  return all.filter((a) => a.title === title);
 }
 
 async function quickFixLinesOnce(doc: vscode.TextDocument): Promise<number[]> {
@@ -172,6 +175,17 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand(COMMANDS.rewriteFile, fileDoc.uri);
   const textAfterRewriteFile = await settle(() => fileDoc.getText(), (t) => t !== original);
 
+  // A TF.js file: the lens and the quick fix say what its rewrite is; the lens's command rewrites it.
+  const tfjsDoc = await open(FILES.hostTfjs);
+  const tfjsLenses = await settle(() => lenses(tfjsDoc), (l) => l.length > 0);
+  const tfjsFixes = await settle(() => quickFixesAt(tfjsDoc, tfjsLenses[0]?.line ?? 1, TFJS_QUICK_FIX_TITLE), (a) => a.length > 0);
+  const tfjsOriginal = tfjsDoc.getText();
+  if (tfjsLenses[0]) await vscode.commands.executeCommand(tfjsLenses[0].command, ...tfjsLenses[0].arguments);
+  const tfjs = {
+    lenses: tfjsLenses, quickFixTitles: tfjsFixes.map((a) => a.title),
+    textAfterLensCommand: await settle(() => tfjsDoc.getText(), (t) => t !== tfjsOriginal),
+  };
+
   // Scan Workspace publishes diagnostics; the quick fix is attached to the site's one. The command
   // ends by waiting on a notification's button, so it is not awaited.
   const diagDoc = await open(FILES.hostDiagnostics);
@@ -241,6 +255,7 @@ export async function run(): Promise<void> {
     textAfterQuickFix,
     textAfterLensCommand,
     textAfterRewriteFile,
+    tfjs,
     diagnostics,
     quickFixDiagnostics,
     scanClosedDiagnostics,
