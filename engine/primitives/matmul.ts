@@ -1,3 +1,4 @@
+import { MS_DOMAIN } from '../kernels/onnx/emitter.js';
 import type { Aval } from '../core/aval.js';
 import * as ref from '../kernels/ref/index.js';
 import { matMul } from '../kernels/tfjs/fastPaths.js';
@@ -26,6 +27,10 @@ export const matmul = definePrimitive<MatmulParams>({
   shape: matmulShape,
   tf: ([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
   ref: ([a, b], { transposeA, transposeB }) => ref.matmul(a, b, transposeA, transposeB),
+  onnx: (e, [a, b], { transposeA, transposeB }) =>
+    transposeA || transposeB
+      ? e.node('FusedMatMul', [a, b], { transA: { int: +transposeA }, transB: { int: +transposeB } }, MS_DOMAIN)
+      : e.node('MatMul', [a, b]),
   jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
     sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),
   vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }) => [
