@@ -1,3 +1,4 @@
+import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
 import { checkLowerable, lowerSegment, type LoweredModel, type Segment } from './lower.js';
@@ -34,6 +35,16 @@ export interface OrtRun {
   readonly timings: OrtTimings;
   readonly nodeCount: number;
   readonly segments: number;
+}
+
+export interface OrtRunOptions {
+  readonly session?: OrtSessionOptions;
+  /** Nodes per session (default DEFAULT_SEGMENT_NODES). */
+  readonly maxNodes?: number;
+  /** Called before each segment runs (progress). */
+  readonly onSegment?: (k: number, of: number, seg: Segment) => void;
+  /** Polled between segments; a run asked to stop throws `Cancelled`. */
+  readonly shouldStop?: () => boolean;
 }
 
 /** A lowered schedule with its live sessions (one per segment), for running it more than once. */
@@ -76,7 +87,8 @@ export class OrtProgram {
     return this.segments.length;
   }
 
-  async run(inputs: readonly HostArray[]): Promise<{ outputs: Float32Array[]; runMs: number }> {
+  /** Runs the segments in order; `shouldStop` is polled between segments (a session cannot be interrupted). */
+  async run(inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<{ outputs: Float32Array[]; runMs: number }> {
     const ort = loadOrt();
     const t0 = performance.now();
     const env = new Map<number, OrtTensor>();
@@ -88,6 +100,8 @@ export class OrtProgram {
     this.segments.forEach(({ seg }, k) => seg.inputs.forEach((id) => lastUse.set(id, k)));
     const kept = new Set([...this.sched.graph.inputs.map((i) => i.id), ...this.sched.graph.outputs]);
     for (const [k, { seg, model, session }] of this.segments.entries()) {
+      if (opts.shouldStop?.()) throw new Cancelled();
+      opts.onSegment?.(k, this.segments.length, seg);
       const feeds: Record<string, OrtTensor> = {};
       seg.inputs.forEach((id, i) => (feeds[model.inputNames[i]] = env.get(id)!));
       const res = await session.run(feeds);
@@ -105,10 +119,10 @@ export class OrtProgram {
 }
 
 /** Lowers, creates the sessions, runs once and releases them. */
-export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray[], options: OrtSessionOptions = {}, maxNodes = DEFAULT_SEGMENT_NODES): Promise<OrtRun> {
-  const program = await OrtProgram.create(sched, options, maxNodes);
+export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
+  const program = await OrtProgram.create(sched, opts.session, opts.maxNodes);
   try {
-    const { outputs, runMs } = await program.run(inputs);
+    const { outputs, runMs } = await program.run(inputs, opts);
     return { outputs, nodeCount: program.nodeCount, segments: program.segmentCount, timings: { lowerMs: program.lowerMs, sessionMs: program.sessionMs, runMs } };
   } finally {
     await program.release();
