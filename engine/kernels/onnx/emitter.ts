@@ -22,6 +22,8 @@ export function onnxType(dtype: DType): number {
  */
 export interface OnnxEmitter {
   node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>, domain?: string): string;
+  /** A node with `count` outputs (e.g. MaxPool's values and indices). */
+  nodeOutputs(opType: string, inputs: readonly string[], count: number, attrs?: Readonly<Record<string, OnnxAttr>>): string[];
   /** A 1-D int64 initializer (shapes, axes, pads, slice bounds). */
   int64s(values: readonly number[]): string;
   /** A float32 initializer; `key` deduplicates it (omit it for one-off values). */
@@ -81,6 +83,12 @@ export class GraphEmitter implements OnnxEmitter {
       attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
     });
     return out;
+  }
+
+  nodeOutputs(opType: string, inputs: readonly string[], count: number, attrs: Readonly<Record<string, OnnxAttr>> = {}): string[] {
+    const outs = Array.from({ length: count }, () => this.fresh());
+    this.nodes.push({ name: outs[0], op_type: opType, input: [...inputs], output: outs, attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)) });
+    return outs;
   }
 
   private initializer(key: string | undefined, make: () => Omit<TensorObject, 'name'>): string {
