@@ -1,5 +1,6 @@
 import { tfjsBackend, useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
-import { runOnnxruntime, type OrtTimings } from '../exec/onnxruntime/executor.js';
+import type { OrtTimings } from '../exec/onnxruntime/executor.js';
+import { runPipelined } from '../exec/onnxruntime/pipeline.js';
 import type { Segment } from '../exec/onnxruntime/lower.js';
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
@@ -118,7 +119,7 @@ async function runOnOrt(sched: Schedule, inputs: HostArray[], opts: MetaRunOptio
     const n = seg.nodes[0];
     report({ phase: 'running', done: k, total: of, scope: n?.scope ?? '', origin: n?.origin ?? 'primal' });
   });
-  const r = await runOnnxruntime(sched, inputs, { onSegment, shouldStop: opts.shouldStop });
+  const r = await runPipelined(sched, inputs, { onSegment, shouldStop: opts.shouldStop });
   return { outputs: r.outputs, memory: planMemory(sched), nodeMs: [] as number[], ortTimings: r.timings };
 }
 

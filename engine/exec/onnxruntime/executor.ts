@@ -26,8 +26,13 @@ export interface OrtTimings {
   readonly lowerMs: number;
   /** InferenceSession.create (parsing, kernel creation, optimisation if any). */
   readonly sessionMs: number;
-  /** session.run with the inputs uploaded and the outputs copied out. */
+  /** session.run with the inputs uploaded and the outputs copied out (summed over segments). */
   readonly runMs: number;
+  /**
+   * Lowering to the outputs, when sessions are created on worker threads while earlier
+   * segments run (pipeline.ts): less than the sum of the parts.
+   */
+  readonly wallMs?: number;
 }
 
 export interface OrtRun {

@@ -1,5 +1,6 @@
 import '../../primitives/index.js';
 import type { Aval } from '../../core/aval.js';
+import { broadcastShapes, sameShape } from '../../core/shape.js';
 import { modelProtoType } from '../../import/onnx/schema.js';
 import { GraphEmitter, MS_DOMAIN, onnxType } from '../../kernels/onnx/emitter.js';
 import { getPrimitive } from '../../primitives/registry.js';
@@ -34,6 +35,9 @@ const OPSET = 17;
 
 const valueName = (id: number) => `v${id}`;
 
+/** Our primitives whose ONNX op broadcasts every input (Add, Sub, Mul, Div, comparisons, Where). */
+const BROADCASTING = new Set(['add', 'sub', 'mul', 'div', 'compare', 'select']);
+
 
 function valueInfo(name: string, aval: Aval): Record<string, unknown> {
   return { name, type: { tensor_type: { elem_type: onnxType(aval.dtype), shape: { dim: aval.shape.map((d) => ({ dim_value: d })) } } } };
@@ -63,17 +67,46 @@ export function lowerSegment(sched: Schedule, seg: Segment): LoweredModel {
   // A rule may return a name it did not create (a constant initializer, or its input for an
   // op ONNX needs no node for): the value is then an alias, and costs no node.
   const names = new Map<number, string>(seg.inputs.map((id) => [id, valueName(id)]));
-  const nodeOutputs = new Set<string>();
+  const deferred = new Map<number, GraphNode>();
+  const ctxOf = (n: GraphNode) => ({ inputs: n.inputs.map((id) => sched.avalOf.get(id)!), out: n.aval });
+  const emit = (n: GraphNode, inputs: string[]) => {
+    e.cseScope = n.origin === 'remat' ? 'remat' : '';
+    names.set(n.id, getPrimitive(n.op).onnx!(e, inputs, n.params, ctxOf(n)));
+  };
+  /** The value's name, emitting a deferred fill or broadcast the first time it is needed whole. */
+  const valueOf = (id: number): string => {
+    const known = names.get(id);
+    if (known !== undefined) return known;
+    const n = deferred.get(id)!;
+    emit(n, n.inputs.map(valueOf));
+    return names.get(id)!;
+  };
   for (const n of seg.nodes) {
-    const prim = getPrimitive(n.op);
-    const ctx = { inputs: n.inputs.map((id) => sched.avalOf.get(id)!), out: n.aval };
-    const before = e.nodes.length;
-    names.set(n.id, prim.onnx!(e, n.inputs.map((id) => names.get(id)!), n.params, ctx));
-    for (let i = before; i < e.nodes.length; i++) nodeOutputs.add(e.nodes[i].output[0]);
+    if (n.op === 'broadcastTo' || (n.op === 'full' && n.aval.dtype === 'float32')) deferred.set(n.id, n);
+    else emit(n, BROADCASTING.has(n.op) ? broadcastInputs(n) : n.inputs.map(valueOf));
   }
+
+  /**
+   * Inputs of an op whose ONNX form broadcasts (numpy rules, as ours): a fill enters as its
+   * scalar and a broadcast as its source when the op's output keeps its shape, so neither is
+   * materialised (fewer nodes to set up, less memory traffic).
+   */
+  function broadcastInputs(n: GraphNode): string[] {
+    const light = n.inputs.map((id) => {
+      const d = deferred.get(id);
+      if (d?.op === 'full') return { name: e.floats([d.params.value as number], [], `${d.params.value}`), shape: [] as readonly number[] };
+      if (d?.op === 'broadcastTo') return { name: valueOf(d.inputs[0]), shape: sched.avalOf.get(d.inputs[0])!.shape };
+      return { name: valueOf(id), shape: sched.avalOf.get(id)!.shape };
+    });
+    const shape = light.reduce<readonly number[]>((acc, l) => broadcastShapes(acc, l.shape), []);
+    return sameShape(shape, n.aval.shape) ? light.map((l) => l.name) : n.inputs.map(valueOf);
+  }
+
+  const outputsNamed = seg.outputs.map(valueOf);
+  const nodeOutputs = new Set(e.nodes.flatMap((n) => n.output));
   const seen = new Set<string>();
-  const outputNames = seg.outputs.map((id, k) => {
-    const name = names.get(id)!;
+  const outputNames = seg.outputs.map((_, k) => {
+    const name = outputsNamed[k];
     if (nodeOutputs.has(name) && !seen.has(name)) {
       seen.add(name);
       return name;

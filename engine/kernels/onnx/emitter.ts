@@ -66,6 +66,12 @@ export class GraphEmitter implements OnnxEmitter {
   readonly nodes: NodeObject[] = [];
   readonly initializers: TensorObject[] = [];
   private readonly byKey = new Map<string, string>();
+  private readonly byNode = new Map<string, string>();
+  /**
+   * Nodes are only merged within one scope: the lowering gives recomputed (rematerialised) ops
+   * their own, so a recomputation the user asked for to save memory is never merged away.
+   */
+  cseScope = '';
   private nextName = 0;
 
   fresh(prefix = 't'): string {
@@ -73,7 +79,13 @@ export class GraphEmitter implements OnnxEmitter {
   }
 
   node(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, OnnxAttr>> = {}, domain?: string, output?: string): string {
+    // The same op on the same values is emitted once (e.g. one bool Cast of a mask that several
+    // selects share): every op lowered here is a pure function of its inputs.
+    const key = output === undefined ? `${this.cseScope}|${domain ?? ''}:${opType}(${inputs.join(',')})${JSON.stringify(attrs)}` : undefined;
+    const known = key === undefined ? undefined : this.byNode.get(key);
+    if (known !== undefined) return known;
     const out = output ?? this.fresh();
+    if (key !== undefined) this.byNode.set(key, out);
     this.nodes.push({
       name: out,
       op_type: opType,

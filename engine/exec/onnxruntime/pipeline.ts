@@ -1,0 +1,125 @@
+import { Worker } from 'node:worker_threads';
+import { Cancelled } from '../interpret.js';
+import type { Schedule } from '../schedule.js';
+import type { HostArray } from '../tfjsExecutor.js';
+import { DEFAULT_SEGMENT_NODES, DEFAULT_SESSION_OPTIONS, type OrtRun, type OrtRunOptions } from './executor.js';
+import { checkLowerable, lowerSegment } from './lower.js';
+import { partition } from './partition.js';
+import { loadOrt, ORT_PACKAGE } from './runtime.js';
+
+/**
+ * Session creation costs about as much as running a segment, and onnxruntime-node does both on
+ * the calling thread. Two worker threads take alternate segments: while one runs segment k, the
+ * other creates the session of k + 1, so creation hides behind running and both cores work.
+ * Each worker releases a session as soon as it ran (its buffers go with it). The worker is
+ * plain JavaScript kept here as text, so it runs the same from the sources and from the bundle.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+const waiting = new Map();
+const feedsOf = new Map();
+parentPort.on('message', (m) => {
+  const w = waiting.get(m.k);
+  if (w) { waiting.delete(m.k); w(m.feeds); } else feedsOf.set(m.k, m.feeds);
+});
+const feedsFor = (k) => new Promise((resolve) => {
+  if (feedsOf.has(k)) { const f = feedsOf.get(k); feedsOf.delete(k); resolve(f); } else waiting.set(k, resolve);
+});
+(async () => {
+  for (const seg of workerData.segments) {
+    const t0 = performance.now();
+    const session = await ort.InferenceSession.create(seg.bytes, workerData.options);
+    const createMs = performance.now() - t0;
+    const feeds = await feedsFor(seg.k);
+    const t1 = performance.now();
+    const named = {};
+    seg.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
+    const res = await session.run(named);
+    const outputs = seg.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
+    const runMs = performance.now() - t1;
+    await session.release();
+    const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
+    parentPort.postMessage({ k: seg.k, outputs, createMs, runMs }, buffers);
+  }
+})().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
+`;
+
+interface Wire {
+  type: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+  dims: readonly number[];
+}
+
+interface Done {
+  k: number;
+  outputs: Wire[];
+  createMs: number;
+  runMs: number;
+  error?: string;
+}
+
+export const PIPELINE_WORKERS = 2;
+
+/** Lowers the schedule in segments and runs them on two worker threads, creation overlapping runs. */
+export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
+  loadOrt(); // a clear error here, not in a worker
+  checkLowerable(sched);
+  const t0 = performance.now();
+  const segments = partition(sched, opts.maxNodes ?? DEFAULT_SEGMENT_NODES);
+  const models = segments.map((seg) => lowerSegment(sched, seg));
+  const lowerMs = performance.now() - t0;
+  const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
+  const ortPath = require.resolve(ORT_PACKAGE);
+  const done = new Map<number, (d: Done) => void>();
+  let failure: Error | undefined;
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
+  };
+  const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, segments.length) }, (_, w) => {
+    const mine = models.flatMap((m, k) => (k % PIPELINE_WORKERS === w ? [{ k, bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames }] : []));
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
+    worker.on('message', (m: Done) => {
+      if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
+      done.get(m.k)?.(m);
+    });
+    worker.on('error', fail);
+    return worker;
+  });
+  const env = new Map<number, Wire>();
+  sched.graph.inputs.forEach((inp, i) => {
+    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
+    env.set(inp.id, { type: inp.aval.dtype, data, dims: inp.aval.shape });
+  });
+  const lastUse = new Map<number, number>();
+  segments.forEach((seg, k) => seg.inputs.forEach((id) => lastUse.set(id, k)));
+  const kept = new Set([...sched.graph.inputs.map((i) => i.id), ...sched.graph.outputs]);
+  let sessionMs = 0;
+  let runMs = 0;
+  try {
+    for (const [k, seg] of segments.entries()) {
+      if (opts.shouldStop?.()) throw new Cancelled();
+      opts.onSegment?.(k, segments.length, seg);
+      const finished = new Promise<Done>((resolve) => done.set(k, resolve));
+      workers[k % PIPELINE_WORKERS].postMessage({ k, feeds: seg.inputs.map((id) => env.get(id)!) });
+      const d = await finished;
+      done.delete(k);
+      if (d.error || failure) throw failure ?? new Error(d.error);
+      sessionMs += d.createMs;
+      runMs += d.runMs;
+      seg.outputs.forEach((id, i) => env.set(id, d.outputs[i]));
+      for (const id of seg.inputs) if (lastUse.get(id) === k && !kept.has(id)) env.delete(id);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
+  const wallMs = performance.now() - t0;
+  return {
+    outputs,
+    nodeCount: models.reduce((n, m) => n + m.nodeCount, 0),
+    segments: segments.length,
+    timings: { lowerMs, sessionMs, runMs, wallMs },
+  };
+}
