@@ -144,7 +144,7 @@ async function matmulLimits(backends: readonly string[]): Promise<Record<string,
   return limits;
 }
 
-export async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number): Promise<void> {
+async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number): Promise<void> {
   const remat: Remat = options.remat === 'none' && setup.model.kind === 'transformer' ? 'block' : options.remat;
   const also = extraBackends(resolved);
   const on = [resolved, ...also].join(' and ');
