@@ -6,7 +6,7 @@ import { partition } from './partition.js';
 import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
 
 /** Nodes per session (see partition.ts); measured on the flagship, README. */
-export const DEFAULT_SEGMENT_NODES = 2000;
+export const DEFAULT_SEGMENT_NODES = 1000;
 
 /**
  * Session options that decide the cost here (measured on the flagship, README): graph

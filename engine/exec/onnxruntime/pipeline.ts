@@ -17,21 +17,23 @@ import { loadOrt, ORT_PACKAGE } from './runtime.js';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
-const waiting = new Map();
-const feedsOf = new Map();
+// Two mailboxes keyed by segment: its model (sent as soon as it is lowered) and its inputs.
+const boxes = { model: new Map(), feeds: new Map() };
+const waiting = { model: new Map(), feeds: new Map() };
 parentPort.on('message', (m) => {
-  const w = waiting.get(m.k);
-  if (w) { waiting.delete(m.k); w(m.feeds); } else feedsOf.set(m.k, m.feeds);
+  const w = waiting[m.kind].get(m.k);
+  if (w) { waiting[m.kind].delete(m.k); w(m.value); } else boxes[m.kind].set(m.k, m.value);
 });
-const feedsFor = (k) => new Promise((resolve) => {
-  if (feedsOf.has(k)) { const f = feedsOf.get(k); feedsOf.delete(k); resolve(f); } else waiting.set(k, resolve);
+const take = (kind, k) => new Promise((resolve) => {
+  if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
 });
 (async () => {
-  for (const seg of workerData.segments) {
+  for (const k of workerData.segments) {
+    const seg = await take('model', k);
     const t0 = performance.now();
     const session = await ort.InferenceSession.create(seg.bytes, workerData.options);
     const createMs = performance.now() - t0;
-    const feeds = await feedsFor(seg.k);
+    const feeds = await take('feeds', k);
     const t1 = performance.now();
     const named = {};
     seg.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
@@ -40,7 +42,7 @@ const feedsFor = (k) => new Promise((resolve) => {
     const runMs = performance.now() - t1;
     await session.release();
     const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
-    parentPort.postMessage({ k: seg.k, outputs, createMs, runMs }, buffers);
+    parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
   }
 })().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
 `;
@@ -67,8 +69,6 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   checkLowerable(sched);
   const t0 = performance.now();
   const segments = partition(sched, opts.maxNodes ?? DEFAULT_SEGMENT_NODES);
-  const models = segments.map((seg) => lowerSegment(sched, seg));
-  const lowerMs = performance.now() - t0;
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const ortPath = require.resolve(ORT_PACKAGE);
   const done = new Map<number, (d: Done) => void>();
@@ -77,8 +77,10 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     failure ??= e;
     for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
   };
+  // Workers start (and load onnxruntime) while the segments are lowered; each creates its
+  // first session as soon as that segment's model arrives.
   const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, segments.length) }, (_, w) => {
-    const mine = models.flatMap((m, k) => (k % PIPELINE_WORKERS === w ? [{ k, bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames }] : []));
+    const mine = segments.flatMap((_, k) => (k % PIPELINE_WORKERS === w ? [k] : []));
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
     worker.on('message', (m: Done) => {
       if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
@@ -87,6 +89,20 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     worker.on('error', fail);
     return worker;
   });
+  let nodeCount = 0;
+  let lowerMs = 0;
+  try {
+    for (const [k, seg] of segments.entries()) {
+      const t1 = performance.now();
+      const m = lowerSegment(sched, seg);
+      lowerMs += performance.now() - t1;
+      nodeCount += m.nodeCount;
+      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'model', k, value: { bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames } });
+    }
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
   const env = new Map<number, Wire>();
   sched.graph.inputs.forEach((inp, i) => {
     const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
@@ -102,7 +118,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       if (opts.shouldStop?.()) throw new Cancelled();
       opts.onSegment?.(k, segments.length, seg);
       const finished = new Promise<Done>((resolve) => done.set(k, resolve));
-      workers[k % PIPELINE_WORKERS].postMessage({ k, feeds: seg.inputs.map((id) => env.get(id)!) });
+      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: seg.inputs.map((id) => env.get(id)!) });
       const d = await finished;
       done.delete(k);
       if (d.error || failure) throw failure ?? new Error(d.error);
@@ -118,7 +134,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   const wallMs = performance.now() - t0;
   return {
     outputs,
-    nodeCount: models.reduce((n, m) => n + m.nodeCount, 0),
+    nodeCount,
     segments: segments.length,
     timings: { lowerMs, sessionMs, runMs, wallMs },
   };
