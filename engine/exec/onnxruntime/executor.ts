@@ -10,8 +10,9 @@ export const DEFAULT_SEGMENT_NODES = 1000;
 
 /**
  * Session options that decide the cost here (measured on the flagship, README): graph
- * optimisation off, because its passes over a 50 000-node graph take far longer than they
- * save; one intra-op thread per session unless asked otherwise.
+ * optimisation off, because creating a session, not running it, is the bottleneck (`basic`
+ * doubled a segment's creation time to save a fifth of its run); one intra-op thread per session
+ * (two worker threads already use both cores, pipeline.ts).
  */
 export const DEFAULT_SESSION_OPTIONS: OrtSessionOptions = {
   graphOptimizationLevel: 'disabled',

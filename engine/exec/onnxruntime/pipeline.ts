@@ -118,7 +118,15 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       if (opts.shouldStop?.()) throw new Cancelled();
       opts.onSegment?.(k, segments.length, seg);
       const finished = new Promise<Done>((resolve) => done.set(k, resolve));
-      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: seg.inputs.map((id) => env.get(id)!) });
+      const feeds = seg.inputs.map((id) => env.get(id)!);
+      // A value no later segment reads moves to the worker instead of being copied, unless its
+      // buffer backs another value still needed.
+      const dying = seg.inputs.filter((id) => lastUse.get(id) === k && !kept.has(id));
+      const dyingSet = new Set(dying);
+      const needed = new Set<ArrayBufferLike>();
+      for (const [id, w] of env) if (!dyingSet.has(id)) needed.add(w.data.buffer);
+      const moved = [...new Set(dying.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
+      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: feeds }, moved);
       const d = await finished;
       done.delete(k);
       if (d.error || failure) throw failure ?? new Error(d.error);
