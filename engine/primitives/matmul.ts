@@ -27,10 +27,13 @@ export const matmul = definePrimitive<MatmulParams>({
   shape: matmulShape,
   tf: ([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
   ref: ([a, b], { transposeA, transposeB }) => ref.matmul(a, b, transposeA, transposeB),
-  onnx: (e, [a, b], { transposeA, transposeB }) =>
-    transposeA || transposeB
-      ? e.node('FusedMatMul', [a, b], { transA: { int: +transposeA }, transB: { int: +transposeB } }, MS_DOMAIN)
-      : e.node('MatMul', [a, b]),
+  // Transposes stay flags: Gemm's for 2-D operands (onnxruntime's GEMM reads them in place),
+  // its contrib FusedMatMul's for batched ones.
+  onnx: (e, [a, b], { transposeA, transposeB }, { inputs }) => {
+    if (!transposeA && !transposeB) return e.node('MatMul', [a, b]);
+    const flags = { transA: { int: +transposeA }, transB: { int: +transposeB } };
+    return inputs[0].shape.length === 2 ? e.node('Gemm', [a, b], flags) : e.node('FusedMatMul', [a, b], flags, MS_DOMAIN);
+  },
   jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
     sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),
   vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }) => [
