@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../../engine/core/aval.js';
 import { sizeOf } from '../../engine/core/shape.js';
 import { useBackend } from '../../engine/exec/backend.js';
+import { Cancelled } from '../../engine/exec/interpret.js';
 import { runOnnxruntime } from '../../engine/exec/onnxruntime/executor.js';
 import { lowerToOnnx, NoOnnxLowering } from '../../engine/exec/onnxruntime/lower.js';
 import { partition } from '../../engine/exec/onnxruntime/partition.js';
@@ -278,4 +279,18 @@ test('MAML CNN on onnxruntime equals our float32 executor, both modes, block rem
     assert.ok(Math.abs(ort.outerLoss - ours.outerLoss) <= 1e-5 * Math.abs(ours.outerLoss), `cnn ${mode}: outer loss`);
     assertPlanned(`cnn ${mode}`, ort, ours);
   }
+});
+
+test('a run asked to stop between segments throws Cancelled and stops its workers', { skip }, async () => {
+  const setup = parseSetup(JSON.parse(readFileSync(join(EXAMPLES, 'transformer-dataweight.mixflow.json'), 'utf8')));
+  let segments = 0;
+  await assert.rejects(
+    runMeta(setup, materialise(setup), {
+      mode: 'mixflow', remat: 'block', precision: 'float32', backend: 'onnxruntime',
+      onProgress: (p) => { if (p.phase === 'running') segments++; },
+      shouldStop: () => segments >= 2,
+    }),
+    Cancelled,
+  );
+  assert.equal(segments, 2);
 });

@@ -18,22 +18,33 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 // Two mailboxes keyed by segment: its model (sent as soon as it is lowered) and its inputs.
+// 'stop' ends the worker at its next wait (it is never terminated inside onnxruntime's native
+// code, which aborts the process).
 const boxes = { model: new Map(), feeds: new Map() };
 const waiting = { model: new Map(), feeds: new Map() };
+let stopped = false;
 parentPort.on('message', (m) => {
+  if (m.kind === 'stop') {
+    stopped = true;
+    for (const kind of ['model', 'feeds']) { for (const w of waiting[kind].values()) w(null); waiting[kind].clear(); }
+    return;
+  }
   const w = waiting[m.kind].get(m.k);
   if (w) { waiting[m.kind].delete(m.k); w(m.value); } else boxes[m.kind].set(m.k, m.value);
 });
 const take = (kind, k) => new Promise((resolve) => {
-  if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
+  if (stopped) resolve(null);
+  else if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
 });
 (async () => {
   for (const k of workerData.segments) {
     const seg = await take('model', k);
+    if (!seg) break;
     const t0 = performance.now();
     const session = await ort.InferenceSession.create(seg.bytes, workerData.options);
     const createMs = performance.now() - t0;
     const feeds = await take('feeds', k);
+    if (!feeds) { await session.release(); break; }
     const t1 = performance.now();
     const named = {};
     seg.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
@@ -44,7 +55,9 @@ const take = (kind, k) => new Promise((resolve) => {
     const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
     parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
   }
-})().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
+})()
+  .catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }))
+  .finally(() => parentPort.close());
 `;
 
 interface Wire {
@@ -89,6 +102,12 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     worker.on('error', fail);
     return worker;
   });
+  const exited = workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+  /** Asks every worker to finish at its next wait and waits until all have. */
+  const stopWorkers = async () => {
+    for (const w of workers) w.postMessage({ kind: 'stop' });
+    await Promise.all(exited);
+  };
   let nodeCount = 0;
   let lowerMs = 0;
   try {
@@ -100,7 +119,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       workers[k % PIPELINE_WORKERS].postMessage({ kind: 'model', k, value: { bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames } });
     }
   } catch (e) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await stopWorkers();
     throw e;
   }
   const env = new Map<number, Wire>();
@@ -136,7 +155,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       for (const id of seg.inputs) if (lastUse.get(id) === k && !kept.has(id)) env.delete(id);
     }
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await stopWorkers();
   }
   const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
   const wallMs = performance.now() - t0;
