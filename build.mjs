@@ -25,8 +25,9 @@ const node = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  // TF.js backends locate their .wasm files next to their own modules; TypeScript is large.
-  external: ['@tensorflow/*', 'typescript', 'vscode'],
+  // TF.js backends locate their .wasm files next to their own modules; TypeScript is large;
+  // onnxruntime-node (optional) loads its native library from its own folder.
+  external: ['@tensorflow/*', 'typescript', 'vscode', 'onnxruntime-node'],
 };
 
 // `--outdir DIR` bundles into DIR instead of dist/ (the editor tests build a fresh copy).

@@ -4,7 +4,7 @@
  * the value and what was expected (the CLI prints it and exits 2).
  *
  *   mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K[+block]]
- *                     [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu]
+ *                     [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu|onnxruntime]
  *                     [--json] [--profile FILE] [--force]
  *   mixflow estimate SETUP [--mode …] [--remat …] [--json]
  *   mixflow plan SETUP --budget BYTES [--json]   (BYTES: 80GiB, 512MiB, 1e9, …)
@@ -78,7 +78,7 @@ const VALUES: Partial<Record<FlagName, readonly string[] | null>> = {
   mode: ['standard', 'mixflow'],
   remat: null,
   precision: ['float32', 'float64'],
-  backend: ['auto', 'tensorflow', 'wasm', 'cpu'],
+  backend: ['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime'],
   profile: null,
   out: null,
   budget: null,
@@ -110,7 +110,7 @@ const FLAGS: Record<CommandName, readonly FlagName[]> = {
 
 /** One usage line per command. */
 export const USAGE: Record<CommandName, string> = {
-  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu] [--json] [--profile FILE] [--force]',
+  run: 'mixflow run SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--precision float32|float64] [--backend auto|tensorflow|wasm|cpu|onnxruntime] [--json] [--profile FILE] [--force]',
   estimate: 'mixflow estimate SETUP [--mode standard|mixflow] [--remat none|step|block|step+block|revolve:K|revolve:K+block] [--json]',
   plan: 'mixflow plan SETUP --budget BYTES [--json]',
   profile: 'mixflow profile SETUP [--mode …] [--remat …] [--precision …] [--backend …] [--json] [--profile FILE] [--compare] [--force]',

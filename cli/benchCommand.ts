@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { benchHeldOut, benchScan, formatHeldOut } from '../extension/scanner/bench.js';
-import { useBackend } from '../engine/exec/backend.js';
+import { tfjsBackend, useBackend, type BackendName } from '../engine/exec/backend.js';
+import { ortAvailable } from '../engine/exec/onnxruntime/runtime.js';
 import { benchFirstOrder, formatRows } from '../engine/bench/firstOrder/index.js';
 import * as profiler from '../engine/bench/profiler.js';
 import { benchNestedRow } from '../engine/bench/tfjsNested/index.js';
@@ -9,7 +10,7 @@ import { materialise } from '../engine/setup/materialise.js';
 import { benchModes, sweepPeaks, withSeqAndBatch, WASM_HEAP_BYTES, type ModeRow } from '../engine/bench/metaBench.js';
 import { benchPlanAtScale, benchRevolveFlagship } from '../engine/bench/revolveBench.js';
 import transformer24lJson from '../engine/setup/examples/transformer-24l.mixflow.json';
-import { matmulLimitGflops } from '../engine/bench/matmulLimit.js';
+import { matmulLimitGflops, ortMatmulLimitGflops } from '../engine/bench/matmulLimit.js';
 import { REMATS, type Remat } from '../engine/meta/problem.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
@@ -52,14 +53,16 @@ function timeCell(run: NonNullable<ModeRow['run']>): string {
 }
 
 function modeTable(rows: readonly ModeRow[]): string {
+  const withOrt = rows.some((r) => r.run?.setupMs !== undefined);
   return formatTable(
-    ['row', 'remat', 'peak', 'active peak', 'time: median (min–max)', 'max rel diff', 'peak is mostly'],
+    ['row', 'remat', 'peak', 'active peak', 'time: median (min–max)', ...(withOrt ? ['of which ONNX + sessions'] : []), 'max rel diff', 'peak is mostly'],
     rows.map((r) => [
       r.label,
       r.remat,
-      r.run ? formatBytes(r.run.peakBytes) : outOfMemory(r),
+      r.run ? `${formatBytes(r.run.peakBytes)}${r.run.memory === 'planned' ? ' (planned)' : ''}` : outOfMemory(r),
       r.run ? formatBytes(r.run.activePeakBytes) : '',
       r.run ? timeCell(r.run) : '',
+      ...(withOrt ? [r.run?.setupMs !== undefined ? `${r.run.setupMs.toFixed(0)} ms` : ''] : []),
       r.maxRelDiff === undefined ? '' : r.maxRelDiff.toExponential(1),
       top(r.peakByCategory),
     ]),
@@ -104,34 +107,59 @@ async function warmUp(options: Options, shouldStop: () => boolean): Promise<void
   }
 }
 
-/** Achieved GFLOP/s of each mode (planned FLOPs over measured time) beside the backend's best. */
-function workLine(rows: readonly ModeRow[], limitGflops: number, resolved: string): string {
-  const cells = rows.flatMap((r) =>
-    r.run?.flops ? [`${r.label} ${(r.run.flops / 1e9).toFixed(1)} GFLOP at ${(r.run.flops / r.run.timeMs / 1e6).toFixed(2)} GFLOP/s`] : [],
-  );
-  return `work: ${cells.join('; ')}; ${resolved}'s best 2-D matmul here: ${limitGflops.toFixed(1)} GFLOP/s (${cpus().length} cores, ${resolved === 'wasm' ? 'one thread, 128-bit SIMD' : 'as the backend threads it'})`;
+/**
+ * Achieved GFLOP/s of each row (planned FLOPs over measured time; for onnxruntime also over the
+ * run alone, without lowering and sessions) beside each backend's best 2-D matmul.
+ */
+function workLine(rows: readonly ModeRow[], limits: Record<string, number>, resolved: string): string {
+  const rate = (flops: number, ms: number) => `${(flops / ms / 1e6).toFixed(2)} GFLOP/s`;
+  const cells = rows.flatMap((r) => {
+    if (!r.run?.flops) return [];
+    const runOnly = r.run.kernelMs !== undefined ? ` (${rate(r.run.flops, r.run.kernelMs)} inside session.run)` : '';
+    return [`${r.label} ${(r.run.flops / 1e9).toFixed(1)} GFLOP at ${rate(r.run.flops, r.run.timeMs)}${runOnly}`];
+  });
+  const threads = (b: string) => (b === 'wasm' ? 'one thread, 128-bit SIMD' : b === 'onnxruntime' ? 'one intra-op thread' : 'as the backend threads it');
+  const best = Object.entries(limits).map(([b, g]) => `${b}'s best 2-D matmul here: ${g.toFixed(1)} GFLOP/s (${threads(b)})`);
+  return `work: ${cells.join('; ')}; ${best.join('; ')}; ${cpus().length} cores (resolved backend ${resolved})`;
 }
 
 /** Issue 13's speed targets: MixFlow ≤ 0.9× standard's time and, on the flagship, ≤ 4.5 s. */
-function speedTargets(rows: readonly ModeRow[], maxMixflowMs: number | undefined): string[] {
+function speedTargets(rows: readonly ModeRow[], maxMixflowMs: number | undefined, on = ''): string[] {
   const [std, mix] = rows;
   if (!std?.run || !mix?.run) return [];
   const ratio = mix.run.timeMs / std.run.timeMs;
-  const out = [verdict(ratio <= 0.9, `MixFlow time ≤ 0.9× standard: ${ratio.toFixed(2)}×`)];
-  if (maxMixflowMs !== undefined) out.push(verdict(mix.run.timeMs <= maxMixflowMs, `MixFlow ≤ ${(maxMixflowMs / 1000).toFixed(1)} s: ${(mix.run.timeMs / 1000).toFixed(1)} s`));
+  const out = [verdict(ratio <= 0.9, `MixFlow time ≤ 0.9× standard${on}: ${ratio.toFixed(2)}×`)];
+  if (maxMixflowMs !== undefined) out.push(verdict(mix.run.timeMs <= maxMixflowMs, `MixFlow ≤ ${(maxMixflowMs / 1000).toFixed(1)} s${on}: ${(mix.run.timeMs / 1000).toFixed(1)} s`));
   return out;
+}
+
+/** onnxruntime rows beside the TF.js ones when onnxruntime-node is installed (and not already the backend). */
+function extraBackends(resolved: string): BackendName[] {
+  return resolved !== 'onnxruntime' && ortAvailable() ? ['onnxruntime'] : [];
+}
+
+async function matmulLimits(backends: readonly string[]): Promise<Record<string, number>> {
+  const limits: Record<string, number> = {};
+  for (const b of backends) limits[b] = b === 'onnxruntime' ? await ortMatmulLimitGflops() : matmulLimitGflops();
+  return limits;
 }
 
 async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number): Promise<void> {
   const remat: Remat = options.remat === 'none' && setup.model.kind === 'transformer' ? 'block' : options.remat;
-  say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${resolved}; ${BENCH_RUNS} runs of each mode, interleaved; time is the median, then the spread)`);
-  const rows = await benchModes(setup, remat, options.backend, resolved, shouldStop, { runs: BENCH_RUNS, force: options.force });
+  const also = extraBackends(resolved);
+  const on = [resolved, ...also].join(' and ');
+  say(`\n## ${name}: standard vs MixFlow (remat ${remat}, float32, ${on}; ${BENCH_RUNS} runs of each mode${also.length ? ' and backend' : ''}, interleaved; time is the median, then the spread)`);
+  const all = await benchModes(setup, remat, options.backend, resolved, shouldStop, { runs: BENCH_RUNS, force: options.force, also });
+  const rows = all.slice(0, 2);
+  const extra = all.slice(2);
   if (withNested) {
     rows.push(await nestedRow(setup));
   }
-  say(modeTable(rows));
-  say(workLine(rows, matmulLimitGflops(), resolved));
-  speedTargets(rows, maxMixflowMs).forEach((l) => say(l));
+  say(modeTable([...rows, ...extra]));
+  if (extra.length) say('onnxruntime rows: time includes lowering to ONNX and creating the sessions; "ONNX + sessions" is the part running did not hide (sessions are made on one worker thread while the other runs); their peak is the static plan, equal by construction to what our executor measures (the TF.js rows)');
+  say(workLine([...rows, ...extra], await matmulLimits([resolved, ...also]), resolved));
+  speedTargets(rows, maxMixflowMs, also.length ? ` on ${resolved}` : '').forEach((l) => say(l));
+  for (let k = 0; k < also.length; k++) speedTargets(extra.slice(2 * k, 2 * k + 2), maxMixflowMs, ` on ${also[k]}`).forEach((l) => say(l));
   if (withNested) {
     say('targets (paper: >10× less memory, up to 25% less time):');
     targets(rows).forEach((l) => say(l));
@@ -218,7 +246,7 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
     return 0;
   }
   say('\n## First-order gradients: engine vs tf.grad on the same backend');
-  say(formatRows(await benchFirstOrder(resolved)));
+  say(formatRows(await benchFirstOrder(resolved === 'onnxruntime' ? tfjsBackend() : resolved)));
   const flagship = parseSetup(flagshipJson);
   await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true, 4500);
   const second = withSeqAndBatch(flagship, 512, 2);

@@ -1,4 +1,6 @@
 import { Cancelled } from '../engine/exec/interpret.js';
+import { NoOnnxLowering } from '../engine/exec/onnxruntime/lower.js';
+import { OrtUnavailable } from '../engine/exec/onnxruntime/runtime.js';
 import { MemoryRefusal } from '../engine/plan/preflight.js';
 import { SetupError } from '../engine/setup/validate.js';
 import { parseArgs, usage, UsageError } from './args.js';
@@ -12,8 +14,9 @@ import { runCommand } from './runCommand.js';
 
 /**
  * The `mixflow` command line. Exit status: 0 done, 1 failed (or `rewrite` found nothing
- * to rewrite), 2 bad usage, a malformed setup or a run the pre-flight memory check refuses
- * (nothing computed), 130 interrupted.
+ * to rewrite), 2 bad usage, a malformed setup, a run the pre-flight memory check refuses
+ * (nothing computed) or `--backend onnxruntime` when it is missing or cannot lower the graph,
+ * 130 interrupted.
  */
 export async function main(argv: string[]): Promise<number> {
   let interrupted = false;
@@ -59,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(usage());
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SetupError || e instanceof MemoryRefusal) {
+    if (e instanceof UsageError || e instanceof SetupError || e instanceof MemoryRefusal || e instanceof OrtUnavailable || e instanceof NoOnnxLowering) {
       process.stderr.write(`mixflow: ${e.message}\n`);
       return 2;
     }

@@ -1,4 +1,5 @@
 import { useBackend } from '../engine/exec/backend.js';
+import type { OrtTimings } from '../engine/exec/onnxruntime/executor.js';
 import { runMeta, type MetaProgress, type MetaRun } from '../engine/meta/run.js';
 import { MemoryRefusal, preflight } from '../engine/plan/preflight.js';
 import { materialise, materialisedBytes } from '../engine/setup/materialise.js';
@@ -62,7 +63,13 @@ export function resultJson(setup: Setup, r: MetaRun, options: Options): string {
     remat: options.remat,
     backend: r.backend,
     precision: r.precision,
+    // How peak_bytes was obtained: measured by our executor, or the static plan (onnxruntime).
+    extra: { memory: r.memorySource, ...(r.ortTimings ? { onnxruntime_ms: ortTimingsJson(r.ortTimings) } : {}) },
   });
+}
+
+function ortTimingsJson(t: OrtTimings): Record<string, number> {
+  return { lower: Math.round(t.lowerMs), sessions: Math.round(t.sessionMs), run: Math.round(t.runMs), ...(t.wallMs === undefined ? {} : { all: Math.round(t.wallMs) }) };
 }
 
 function summary(setupPath: string, r: MetaRun, options: Options): string {
@@ -71,8 +78,8 @@ function summary(setupPath: string, r: MetaRun, options: Options): string {
     `${setupPath}: ${options.mode}, remat ${options.remat}, ${r.precision} on ${r.backend}`,
     `  outer loss        ${r.outerLoss}`,
     `  meta-gradients    ${Object.keys(r.metaGrads).join(', ')}${finite ? '' : '  (contain non-finite values)'}`,
-    `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})`,
-    `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms)`,
+    `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})${r.memorySource === 'planned' ? ', planned: the static plan of this schedule (onnxruntime does not expose its buffers)' : ''}`,
+    `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms${r.ortTimings ? `; onnxruntime: lowering ${r.ortTimings.lowerMs.toFixed(0)} ms, creating sessions ${r.ortTimings.sessionMs.toFixed(0)} ms and running them ${r.ortTimings.runMs.toFixed(0)} ms, overlapped on two threads${r.ortTimings.wallMs === undefined ? '' : `: ${r.ortTimings.wallMs.toFixed(0)} ms in all`}` : ''})`,
     `  work              ${formatFlops(r.flops.totalFlops)} in ${r.sched.order.length} ops, ${formatRate(r.flops.totalFlops, r.timeMs)}`,
     '  (--json prints the meta-gradients)',
   ].join('\n');

@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_SESSION_OPTIONS } from '../exec/onnxruntime/executor.js';
+import { loadOrt } from '../exec/onnxruntime/runtime.js';
+import { modelProtoType } from '../import/onnx/schema.js';
+import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
 
 /**
  * What this backend can do at best on this machine, measured: the fastest of a few 2-D
@@ -21,4 +25,34 @@ export function matmulLimitGflops(n = 512, reps = 8): number {
     }
     return (2 * n * n * n) / best / 1e6;
   });
+}
+
+/**
+ * The same measure on onnxruntime (one session, one MatMul of two graph inputs, so no weight
+ * is pre-packed), with the session options the backend uses (one intra-op thread).
+ */
+export async function ortMatmulLimitGflops(n = 512, reps = 8): Promise<number> {
+  const ort = loadOrt();
+  const type = modelProtoType();
+  const info = (name: string) => ({ name, type: { tensor_type: { elem_type: ONNX_TYPE.float32, shape: { dim: [{ dim_value: n }, { dim_value: n }] } } } });
+  const model = {
+    ir_version: 8,
+    opset_import: [{ domain: '', version: 17 }],
+    graph: { name: 'matmul', node: [{ op_type: 'MatMul', input: ['a', 'b'], output: ['c'] }], input: [info('a'), info('b')], output: [info('c')] },
+  };
+  const session = await ort.InferenceSession.create(type.encode(type.fromObject(model)).finish(), DEFAULT_SESSION_OPTIONS);
+  try {
+    const random = () => new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random() * 2 - 1), [n, n]);
+    const feeds = { a: random(), b: random() };
+    await session.run(feeds);
+    let best = Infinity;
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return (2 * n * n * n) / best / 1e6;
+  } finally {
+    await session.release();
+  }
 }

@@ -18,7 +18,18 @@ export interface ModeRow {
    * Absent when the row could not fit: then `needsBytes` comes from the static plan. `timeMs`
    * is the median of `timesMs`, one per repetition (modes interleaved, see `benchModes`).
    */
-  readonly run?: { peakBytes: number; activePeakBytes: number; timeMs: number; backend: string; timesMs?: readonly number[]; flops?: number };
+  readonly run?: {
+    peakBytes: number; activePeakBytes: number; timeMs: number; backend: string; timesMs?: readonly number[]; flops?: number;
+    /**
+     * onnxruntime: median of lowering to ONNX plus the session creation that running did not
+     * hide (sessions are created on one worker while the other runs), included in `timeMs`.
+     */
+    setupMs?: number;
+    /** onnxruntime: median time inside session.run, summed over the segments. */
+    kernelMs?: number;
+    /** `measured` by our executor, or `planned` (onnxruntime). */
+    memory?: 'measured' | 'planned';
+  };
   readonly needsBytes?: number;
   readonly maxRelDiff?: number;
   /** Bytes by category at the peak (from the engine's profile of the run or plan). */
@@ -42,40 +53,61 @@ async function benchMode(setup: Setup, data: () => Materialised, mode: Mode, rem
   const run = await runMeta(setup, data(), { mode, remat, precision: 'float32', backend, shouldStop });
   const { peakBytes, activePeakBytes, timeMs } = run;
   const flops = run.flops.totalFlops;
-  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs], flops }, peakByCategory }, run };
+  return { row: { label: mode, mode, remat, run: { peakBytes, activePeakBytes, timeMs, backend: run.backend, timesMs: [timeMs], flops, memory: run.memorySource }, peakByCategory }, run };
 }
 
 /**
  * Standard and MixFlow on one setup, `runs` times each, interleaved (standard, MixFlow,
  * standard, MixFlow, …) so that a shared machine's load falls on both alike; each row's time is
  * the median, `timesMs` keeps every run for the spread. Also how far apart the meta-gradients are.
+ * `also` adds further backends (e.g. onnxruntime), interleaved with the first within each
+ * repetition; their rows follow the first backend's two, two per backend.
  */
 export async function benchModes(
   setup: Setup, remat: Remat, backend: BackendChoice, resolved: string, shouldStop: () => boolean,
-  { runs = 3, force = false, onRun }: { runs?: number; force?: boolean; onRun?: (mode: Mode, run: MetaRun) => void } = {},
+  { runs = 3, force = false, onRun, also = [] }: { runs?: number; force?: boolean; onRun?: (mode: Mode, run: MetaRun) => void; also?: readonly BackendName[] } = {},
 ): Promise<ModeRow[]> {
-  const times: Record<Mode, number[]> = { standard: [], mixflow: [] };
+  const backends: { choice: BackendChoice; resolved: string }[] = [{ choice: backend, resolved }, ...also.map((b) => ({ choice: b, resolved: b }))];
+  const times = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
+  const sessions = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
+  const kernels = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
   // One static plan per mode (breakdown, fit check) for all repetitions.
   const plans: Record<Mode, Plan> = { standard: estimateMeta(setup, { mode: 'standard', remat }), mixflow: estimateMeta(setup, { mode: 'mixflow', remat }) };
   let inputs: Materialised | undefined; // made once, and only if a mode fits
   const data = () => (inputs ??= materialise(setup));
-  const first: Partial<Record<Mode, Awaited<ReturnType<typeof benchMode>>>> = {};
+  const first = backends.map(() => ({}) as Partial<Record<Mode, Awaited<ReturnType<typeof benchMode>>>>);
   for (let k = 0; k < runs; k++) {
-    for (const mode of ['standard', 'mixflow'] as const) {
-      const r = await benchMode(setup, data, mode, remat, plans[mode], backend, resolved, shouldStop, force);
-      first[mode] ??= r;
-      if (!r.run) continue;
-      if (r.run.peakBytes !== first[mode]!.run!.peakBytes) throw new Error(`${mode}: the peak changed between runs (${first[mode]!.run!.peakBytes} vs ${r.run.peakBytes})`);
-      times[mode].push(r.run.timeMs);
-      onRun?.(mode, r.run);
+    for (const [b, { choice, resolved: res }] of backends.entries()) {
+      for (const mode of ['standard', 'mixflow'] as const) {
+        const r = await benchMode(setup, data, mode, remat, plans[mode], choice, res, shouldStop, force);
+        first[b][mode] ??= r;
+        if (!r.run) continue;
+        if (r.run.peakBytes !== first[b][mode]!.run!.peakBytes) throw new Error(`${mode}: the peak changed between runs (${first[b][mode]!.run!.peakBytes} vs ${r.run.peakBytes})`);
+        times[b][mode].push(r.run.timeMs);
+        const ort = r.run.ortTimings;
+        if (ort) {
+          // What running the kernels did not hide: lowering, and session creation the other worker had not finished.
+          sessions[b][mode].push((ort.wallMs ?? ort.lowerMs + ort.sessionMs + ort.runMs) - ort.runMs);
+          kernels[b][mode].push(ort.runMs);
+        }
+        onRun?.(mode, r.run);
+      }
     }
-    if (!first.standard!.run && !first.mixflow!.run) break;
+    if (first.every((f) => !f.standard!.run && !f.mixflow!.run)) break;
   }
-  const std = first.standard;
-  const mix = first.mixflow;
-  const withTimes = (r: ModeRow, ts: number[]): ModeRow => (r.run ? { ...r, run: { ...r.run, timeMs: median(ts), timesMs: ts } } : r);
-  const diff = std!.run && mix!.run ? maxRelativeDifference(std!.run.metaGrads, mix!.run.metaGrads) : undefined;
-  return [withTimes(std!.row, times.standard), { ...withTimes(mix!.row, times.mixflow), maxRelDiff: diff }];
+  return backends.flatMap((_, b) => {
+    const std = first[b].standard!;
+    const mix = first[b].mixflow!;
+    const withTimes = (r: ModeRow, mode: Mode): ModeRow => {
+      if (!r.run) return r;
+      const ss = sessions[b][mode];
+      const ks = kernels[b][mode];
+      const label = b === 0 ? r.label : `${r.label} (${backends[b].resolved})`;
+      return { ...r, label, run: { ...r.run, timeMs: median(times[b][mode]), timesMs: times[b][mode], ...(ss.length ? { setupMs: median(ss), kernelMs: median(ks) } : {}) } };
+    };
+    const diff = std.run && mix.run ? maxRelativeDifference(std.run.metaGrads, mix.run.metaGrads) : undefined;
+    return [withTimes(std.row, 'standard'), { ...withTimes(mix.row, 'mixflow'), maxRelDiff: diff }];
+  });
 }
 
 export interface SweepRow {

@@ -1,4 +1,7 @@
-import { useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
+import { tfjsBackend, useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
+import type { OrtTimings } from '../exec/onnxruntime/executor.js';
+import { runPipelined } from '../exec/onnxruntime/pipeline.js';
+import type { Segment } from '../exec/onnxruntime/lower.js';
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
 import { runRefAsync } from '../exec/refExecutor.js';
@@ -49,8 +52,16 @@ export interface MetaRun {
   readonly activePeakBytes: number;
   readonly timeMs: number;
   readonly traceMs: number;
-  /** The TF.js backend, or `reference` for the float64 executor. */
+  /** The TF.js backend, `onnxruntime`, or `reference` for the float64 executor. */
   readonly backend: BackendName | 'reference';
+  /**
+   * How `memory` (and the peaks) were obtained: `measured` by our executor, buffer by buffer;
+   * `planned` from shapes by the static plan (onnxruntime, whose allocations we cannot see),
+   * which by construction equals what our executor measures for the same schedule.
+   */
+  readonly memorySource: 'measured' | 'planned';
+  /** onnxruntime only: lowering to ONNX, session creation and the run itself (all inside `timeMs`). */
+  readonly ortTimings?: OrtTimings;
   readonly precision: Precision;
   readonly traced: Traced;
   readonly sched: Schedule;
@@ -101,6 +112,17 @@ function progressReporter(opts: MetaRunOptions): ((e: StepEvent) => void) | unde
   };
 }
 
+/** The graph on onnxruntime; the memory is the static plan's (see `MetaRun.memorySource`). */
+async function runOnOrt(sched: Schedule, inputs: HostArray[], opts: MetaRunOptions) {
+  const report = opts.onProgress;
+  const onSegment = report && ((k: number, of: number, seg: Segment) => {
+    const n = seg.nodes[0];
+    report({ phase: 'running', done: k, total: of, scope: n?.scope ?? '', origin: n?.origin ?? 'primal' });
+  });
+  const r = await runPipelined(sched, inputs, { onSegment, shouldStop: opts.shouldStop });
+  return { outputs: r.outputs, memory: planMemory(sched), nodeMs: [] as number[], ortTimings: r.timings };
+}
+
 /** Traces, transforms and runs a setup's meta-gradient; `timeMs` covers exactly that. */
 export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOptions): Promise<MetaRun> {
   const backend = opts.precision === 'float64' ? 'reference' : await useBackend(opts.backend);
@@ -111,16 +133,24 @@ export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOpt
   const traceMs = performance.now() - t0;
   const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };
   const inputs = hostInputs(data);
-  const res = backend === 'reference' ? await runRefAsync(sched, inputs, run) : await runTfjsAsync(sched, inputs, run);
+  // Per-op times (profiles) need our executor: onnxruntime runs the graph as a whole.
+  const executor = backend === 'onnxruntime' && opts.timeNodes ? tfjsBackend() : backend;
+  const res = executor === 'reference'
+    ? await runRefAsync(sched, inputs, run)
+    : executor === 'onnxruntime'
+      ? await runOnOrt(sched, inputs, opts)
+      : await runTfjsAsync(sched, inputs, run);
   const outputs = res.outputs.map((o) => ('data' in o ? o.data : o));
   const timeMs = performance.now() - t0;
   return {
+    backend: executor,
+    memorySource: 'ortTimings' in res ? 'planned' : 'measured',
+    ortTimings: 'ortTimings' in res ? (res.ortTimings as OrtTimings) : undefined,
     ...unpack(setup, sched, outputs),
     peakBytes: res.memory.peakBytes,
     activePeakBytes: res.memory.activePeakBytes,
     timeMs,
     traceMs,
-    backend,
     precision: opts.precision,
     traced,
     sched,

@@ -10,6 +10,7 @@ export const add = definePrimitive({
   shape: ([a, b]) => ({ shape: broadcastShapes(a.shape, b.shape), dtype: a.dtype }),
   tf: ([a, b]) => tf.add(a, b),
   ref: ([a, b]) => ref.binary(a, b, (x, y) => x + y),
+  onnx: (e, [a, b]) => e.node('Add', [a, b]),
   jvp: (_, [ta, tb], out) => sumTangents(out, ta, tb),
   vjp: (ct, [a, b]) => [sumToShape(ct, a.shape), sumToShape(ct, b.shape)],
 });

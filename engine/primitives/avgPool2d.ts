@@ -1,3 +1,4 @@
+import { avgPoolOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../core/aval.js';
 import { poolOutSize, type AvgPoolParams } from '../core/window.js';
@@ -18,6 +19,7 @@ export const avgPool2d = definePrimitive<AvgPoolParams>({
   shape: ([x], p) => avgPoolShape(x, p),
   tf: ([x], p) => tfPool.avgPool2d(x as tf.Tensor4D, p),
   ref: ([x], p) => ref.avgPool2d(x, p),
+  onnx: (e, [x], p, { inputs }) => avgPoolOnnx(e, x, p, inputs[0]),
   jvp: (_, [t], _out, p) => t && avgOp(t, p),
   vjp: (ct, [x], _out, p) => [avgPool2dGrad(ct, [x.shape[2], x.shape[3]], p)],
 });

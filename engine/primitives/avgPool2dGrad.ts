@@ -1,3 +1,4 @@
+import { avgPoolGradOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AvgPoolParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -19,6 +20,7 @@ export const avgPool2dGrad = definePrimitive<AvgPoolGradParams>({
   },
   tf: ([c], p) => tfPool.avgPool2dGrad(c as tf.Tensor4D, p.inputSize, p),
   ref: ([c], p) => ref.avgPool2dGrad(c, p.inputSize, p),
+  onnx: (e, [c], p, { inputs }) => avgPoolGradOnnx(e, c, p, inputs[0]),
   jvp: (_, [t], _out, p) => t && gradOp(t, p.inputSize, p),
   vjp: (ct, _c, _out, p) => [avgPool2d(ct, p)],
 });

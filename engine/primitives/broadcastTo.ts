@@ -12,6 +12,7 @@ export const broadcastTo = definePrimitive<{ shape: number[] }>({
   },
   tf: ([x], { shape }) => broadcastKernel(x, shape),
   ref: ([x], { shape }) => ref.broadcastTo(x, shape),
+  onnx: (e, [x], { shape }) => e.node('Expand', [x, e.int64s(shape)]),
   jvp: (_, [t], _out, { shape }) => t && broadcastOp(t, shape),
   vjp: (ct, [x]) => [sumToShape(ct, x.shape)],
 });

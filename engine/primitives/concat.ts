@@ -13,6 +13,7 @@ export const concat = definePrimitive<{ axis: number }>({
   },
   tf: (xs, { axis }) => tf.concat(xs, axis),
   ref: (xs, { axis }) => ref.concat(xs, axis),
+  onnx: (e, xs, { axis }) => e.node('Concat', xs, { axis: { int: axis } }),
   jvp: (xs, ts, _out, { axis }) =>
     ts.every((t) => t === null) ? null : concatOp(ts.map((t, i) => t ?? zerosLike(xs[i])), axis),
   vjp: (ct, xs, _out, { axis }) => {

@@ -1,3 +1,4 @@
+import { convOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -19,6 +20,7 @@ export const conv2d = definePrimitive<ConvParams>({
   },
   tf: ([x, w], p) => tfConv.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, p),
   ref: ([x, w], p) => ref.conv2d(x, w, p),
+  onnx: (e, [x, w], p) => convOnnx(e, x, w, p),
   jvp: ([x, w], [tx, tw], out, p) => sumTangents(out, tx && convOp(tx, w, p), tw && convOp(x, tw, p)),
   vjp: (ct, [x, w], _out, p) => [
     conv2dBackpropInput(ct, w, [x.shape[2], x.shape[3]], p),

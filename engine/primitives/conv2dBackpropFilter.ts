@@ -1,3 +1,4 @@
+import { convBackpropFilterOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -23,6 +24,7 @@ export const conv2dBackpropFilter = definePrimitive<BackpropFilterParams>({
   },
   tf: ([x, g], p) => tfConv.conv2dBackpropFilter(x as tf.Tensor4D, g as tf.Tensor4D, p.kernelSize, p),
   ref: ([x, g], p) => ref.conv2dBackpropFilter(x, g, p.kernelSize, p),
+  onnx: (e, [x, g], p, { inputs }) => convBackpropFilterOnnx(e, x, g, p, inputs[0]),
   jvp: ([x, g], [tx, tg], out, p) => sumTangents(out, tx && bpfOp(tx, g, p.kernelSize, p), tg && bpfOp(x, tg, p.kernelSize, p)),
   vjp: (ct, [x, g], _out, p) => [conv2dBackpropInput(g, ct, [x.shape[2], x.shape[3]], p), conv2d(x, ct, p)],
 });

@@ -1,3 +1,4 @@
+import { convBackpropInputOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -23,6 +24,7 @@ export const conv2dBackpropInput = definePrimitive<BackpropInputParams>({
   },
   tf: ([g, w], p) => tfConv.conv2dBackpropInput(g as tf.Tensor4D, w as tf.Tensor4D, p.inputSize, p),
   ref: ([g, w], p) => ref.conv2dBackpropInput(g, w, p.inputSize, p),
+  onnx: (e, [g, w], p, { inputs }) => convBackpropInputOnnx(e, g, w, p, inputs[0], inputs[1]),
   jvp: ([g, w], [tg, tw], out, p) => sumTangents(out, tg && bpiOp(tg, w, p.inputSize, p), tw && bpiOp(g, tw, p.inputSize, p)),
   vjp: (ct, [g, w], _out, p) => [conv2d(ct, w, p), conv2dBackpropFilter(ct, g, [w.shape[2], w.shape[3]], p)],
 });

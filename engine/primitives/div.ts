@@ -13,6 +13,7 @@ export const div = definePrimitive({
   shape: ([a, b]) => ({ shape: broadcastShapes(a.shape, b.shape), dtype: a.dtype }),
   tf: ([a, b]) => tf.div(a, b),
   ref: ([a, b]) => ref.binary(a, b, (x, y) => x / y),
+  onnx: (e, [a, b]) => e.node('Div', [a, b]),
   jvp: ([, b], [ta, tb], out) =>
     sumTangents(out, ta && divOp(ta, b), tb && neg(divOp(mul(out, tb), b))),
   vjp: (ct: Tensor, [a, b], out) => {

@@ -12,5 +12,6 @@ export const erf = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.erf(x),
   ref: ([x]) => ref.unary(x, ref.erf),
+  onnx: (e, [x]) => e.node('Erf', [x]),
   ...elementwiseRules((x) => mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)),
 });

@@ -9,5 +9,6 @@ export const exp = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => expKernel(x),
   ref: ([x]) => ref.unary(x, Math.exp),
+  onnx: (e, [x]) => e.node('Exp', [x]),
   ...elementwiseRules((_x, out) => out),
 });

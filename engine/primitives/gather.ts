@@ -14,6 +14,7 @@ export const gather = definePrimitive({
   },
   tf: ([table, ids]) => tf.gather(table, ids, 0),
   ref: ([table, ids]) => ref.gather(table, ids, 0),
+  onnx: (e, [table, ids]) => e.node('Gather', [table, ids], { axis: { int: 0 } }),
   jvp: ([, ids], [t]) => t && gatherOp(t, ids),
   vjp: (ct, [table, ids]) => {
     const rows = sizeOf(ids.shape);

@@ -9,5 +9,6 @@ export const log = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.log(x),
   ref: ([x]) => ref.unary(x, Math.log),
+  onnx: (e, [x]) => e.node('Log', [x]),
   ...elementwiseRules((x) => div(1, x)),
 });

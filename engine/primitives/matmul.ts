@@ -1,3 +1,4 @@
+import { MS_DOMAIN } from '../kernels/onnx/emitter.js';
 import type { Aval } from '../core/aval.js';
 import * as ref from '../kernels/ref/index.js';
 import { matMul } from '../kernels/tfjs/fastPaths.js';
@@ -26,6 +27,13 @@ export const matmul = definePrimitive<MatmulParams>({
   shape: matmulShape,
   tf: ([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
   ref: ([a, b], { transposeA, transposeB }) => ref.matmul(a, b, transposeA, transposeB),
+  // Transposes stay flags: Gemm's for 2-D operands (onnxruntime's GEMM reads them in place),
+  // its contrib FusedMatMul's for batched ones.
+  onnx: (e, [a, b], { transposeA, transposeB }, { inputs }) => {
+    if (!transposeA && !transposeB) return e.node('MatMul', [a, b]);
+    const flags = { transA: { int: +transposeA }, transB: { int: +transposeB } };
+    return inputs[0].shape.length === 2 ? e.node('Gemm', [a, b], flags) : e.node('FusedMatMul', [a, b], flags, MS_DOMAIN);
+  },
   jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
     sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),
   vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }) => [

@@ -18,6 +18,8 @@ export const max = definePrimitive<ReduceParams>({
   shape: ([x], { axes, keepDims }) => ({ shape: reducedShape(x.shape, axes, keepDims), dtype: x.dtype }),
   tf: ([x], { axes, keepDims }) => tf.max(x, axes, keepDims),
   ref: ([x], { axes, keepDims }) => ref.reduce(x, axes, keepDims, 'max'),
+  onnx: (e, [x], { axes, keepDims }) =>
+    axes.length === 0 ? e.node('Identity', [x]) : e.node('ReduceMax', [x], { axes: { ints: axes }, keepdims: { int: +keepDims } }),
   jvp: ([x], [t], out, p) => t && sum(mul(t, argmaxWeights(x, out, p)), p.axes, p.keepDims),
   vjp: (ct, [x], out, p) => [mul(reshape(ct, reducedShape(x.shape, p.axes, true)), argmaxWeights(x, out, p))],
 });

@@ -1,3 +1,4 @@
+import { maxPoolOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { poolOutSize, type MaxPoolParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -22,6 +23,7 @@ export const maxPool2d = definePrimitive<MaxPoolParams>({
   shape: maxPoolShape,
   tf: ([x], p) => tfPool.maxPool2d(x as tf.Tensor4D, p),
   ref: ([x], p) => ref.maxPool2d(x, p),
+  onnx: (e, [x], p) => maxPoolOnnx(e, x, p),
   jvp: ([x], [t], _out, p) => t && maxPool2dPick(x, t, p),
   vjp: (ct, [x], _out, p) => [maxPool2dScatter(x, ct, p)],
 });

@@ -1,3 +1,4 @@
+import { maxPoolPickOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MaxPoolParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -18,6 +19,7 @@ export const maxPool2dPick = definePrimitive<MaxPoolParams>({
   },
   tf: ([x, t], p) => tfPool.maxPool2dPick(x as tf.Tensor4D, t as tf.Tensor4D, p),
   ref: ([x, t], p) => ref.maxPool2dPick(x, t, p),
+  onnx: (e, [x, t], p) => maxPoolPickOnnx(e, x, t, p),
   jvp: ([x], [, tt], _out, p) => tt && pickOp(x, tt, p),
   vjp: (ct, [x], _out, p) => [null, maxPool2dScatter(x, ct, p)],
 });

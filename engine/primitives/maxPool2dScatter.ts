@@ -1,3 +1,4 @@
+import { maxPoolScatterOnnx } from '../kernels/onnx/window.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MaxPoolParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
@@ -19,6 +20,7 @@ export const maxPool2dScatter = definePrimitive<MaxPoolParams>({
   },
   tf: ([x, c], p) => tfPool.maxPool2dScatter(x as tf.Tensor4D, c as tf.Tensor4D, p),
   ref: ([x, c], p) => ref.maxPool2dScatter(x, c, p),
+  onnx: (e, [x, c], p, { inputs }) => maxPoolScatterOnnx(e, x, c, p, inputs[0]),
   jvp: ([x], [, tc], _out, p) => tc && scatterOp(x, tc, p),
   vjp: (ct, [x], _out, p) => [null, maxPool2dPick(x, ct, p)],
 });

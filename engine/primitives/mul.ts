@@ -11,6 +11,7 @@ export const mul = definePrimitive({
   shape: ([a, b]) => ({ shape: broadcastShapes(a.shape, b.shape), dtype: a.dtype }),
   tf: ([a, b]) => tf.mul(a, b),
   ref: ([a, b]) => ref.binary(a, b, (x, y) => x * y),
+  onnx: (e, [a, b]) => e.node('Mul', [a, b]),
   jvp: ([a, b], [ta, tb], out) => sumTangents(out, scaleTangent(ta, b), scaleTangent(tb, a)),
   vjp: (ct, [a, b]) => [sumToShape(mulOp(ct, b), a.shape), sumToShape(mulOp(ct, a), b.shape)],
 });

@@ -9,5 +9,6 @@ export const neg = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.neg(x),
   ref: ([x]) => ref.unary(x, (v) => -v),
+  onnx: (e, [x]) => e.node('Neg', [x]),
   ...linearRules(negOp, negOp),
 });

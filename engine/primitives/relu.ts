@@ -10,5 +10,6 @@ export const relu = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.relu(x),
   ref: ([x]) => ref.unary(x, (v) => (v > 0 ? v : 0)),
+  onnx: (e, [x]) => e.node('Relu', [x]),
   ...elementwiseRules((x) => greater(x, 0)),
 });

@@ -12,6 +12,7 @@ export const reshape = definePrimitive<{ shape: number[] }>({
   },
   tf: ([x], { shape }) => tf.reshape(x, shape),
   ref: ([x], { shape }) => ref.reshape(x, shape),
+  onnx: (e, [x], { shape }) => e.node('Reshape', [x, e.int64s(shape)]),
   jvp: (_, [t], _out, { shape }) => t && reshapeOp(t, shape),
   vjp: (ct, [x]) => [reshapeOp(ct, x.shape)],
 });

@@ -9,5 +9,6 @@ export const sigmoid = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.sigmoid(x),
   ref: ([x]) => ref.unary(x, (v) => 1 / (1 + Math.exp(-v))),
+  onnx: (e, [x]) => e.node('Sigmoid', [x]),
   ...elementwiseRules((_x, out) => mul(out, sub(1, out))),
 });

@@ -11,6 +11,8 @@ export const slice = definePrimitive<{ begin: number[]; size: number[] }>({
   },
   tf: ([x], { begin, size }) => sliceKernel(x, begin, size),
   ref: ([x], { begin, size }) => ref.slice(x, begin, size),
+  onnx: (e, [x], { begin, size }) =>
+    e.node('Slice', [x, e.int64s(begin), e.int64s(begin.map((b, i) => b + size[i])), e.int64s(begin.map((_, i) => i))]),
   jvp: (_, [t], _out, { begin, size }) => t && sliceOp(t, begin, size),
   vjp: (ct, [x], _out, { begin, size }) => [pad(ct, begin, x.shape.map((d, i) => d - begin[i] - size[i]))],
 });

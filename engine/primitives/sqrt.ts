@@ -9,5 +9,6 @@ export const sqrt = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tf.sqrt(x),
   ref: ([x]) => ref.unary(x, Math.sqrt),
+  onnx: (e, [x]) => e.node('Sqrt', [x]),
   ...elementwiseRules((_x, out) => div(0.5, out)),
 });

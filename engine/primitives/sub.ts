@@ -11,6 +11,7 @@ export const sub = definePrimitive({
   shape: ([a, b]) => ({ shape: broadcastShapes(a.shape, b.shape), dtype: a.dtype }),
   tf: ([a, b]) => tf.sub(a, b),
   ref: ([a, b]) => ref.binary(a, b, (x, y) => x - y),
+  onnx: (e, [a, b]) => e.node('Sub', [a, b]),
   jvp: (_, [ta, tb], out) => {
     if (tb === null) return ta === null ? null : broadcastTangent(ta, out.shape);
     return broadcastTangent(ta === null ? neg(tb) : subOp(ta, tb), out.shape);

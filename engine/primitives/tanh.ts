@@ -9,5 +9,6 @@ export const tanh = definePrimitive({
   shape: ([x]) => x,
   tf: ([x]) => tanhKernel(x),
   ref: ([x]) => ref.unary(x, Math.tanh),
+  onnx: (e, [x]) => e.node('Tanh', [x]),
   ...elementwiseRules((_x, out) => sub(1, mul(out, out))),
 });

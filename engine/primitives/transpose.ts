@@ -19,6 +19,7 @@ export const transpose = definePrimitive<Perm>({
   },
   tf: ([x], { perm }) => transposeKernel(x, perm),
   ref: ([x], { perm }) => ref.transpose(x, perm),
+  onnx: (e, [x], { perm }) => e.node('Transpose', [x], { perm: { ints: perm } }),
   jvp: (_, [t], _out, { perm }) => t && transposeOp(t, perm),
   vjp: (ct, _x, _out, { perm }) => [transposeOp(ct, inverse(perm))],
 });

@@ -3,10 +3,12 @@ import type { Aval } from '../core/aval.js';
 import type { Params } from '../ir/graph.js';
 import type { RefArray } from '../kernels/ref/array.js';
 import type { Tensor } from '../trace/tensor.js';
+import type { OnnxContext, OnnxEmitter } from '../kernels/onnx/emitter.js';
 
 /**
  * One primitive, defined once: its shape rule, its two kernels (TF.js float32 and the
- * float64 reference), its JVP rule and its VJP rule. Rules are written with engine ops,
+ * float64 reference), its JVP rule and its VJP rule, and optionally its lowering to ONNX
+ * nodes (for the onnxruntime backend, engine/exec/onnxruntime/). Rules are written with engine ops,
  * so every transformation nests. Tangents and cotangents use `null` for a symbolic zero.
  */
 export interface Primitive<P extends Params = any> {
@@ -16,6 +18,8 @@ export interface Primitive<P extends Params = any> {
   readonly ref: (inputs: RefArray[], params: P) => RefArray;
   readonly jvp: (primals: Tensor[], tangents: (Tensor | null)[], out: Tensor, params: P) => Tensor | null;
   readonly vjp: (ct: Tensor, primals: Tensor[], out: Tensor, params: P) => (Tensor | null)[];
+  /** Emits the ONNX nodes computing this op from its inputs' value names; returns the output's name. */
+  readonly onnx?: (e: OnnxEmitter, inputs: string[], params: P, ctx: OnnxContext) => string;
 }
 
 export function definePrimitive<P extends Params>(p: Primitive<P>): Primitive<P> {

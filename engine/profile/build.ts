@@ -149,6 +149,8 @@ export function buildProfileRun(r: MetaRun, opts: MetaOptions, innerSteps?: numb
     if (msByOrigin) msByOrigin[origin] += r.nodeMs[s]!;
   });
 
+  // runMeta keeps our executor whenever nodes are timed, so a profile is always measured.
+  if (r.backend === 'onnxruntime') throw new Error('a profile is built from our executor\'s per-op measurements, not from an onnxruntime run');
   const planned = planMemory(r.sched);
   const opMs = timed ? r.nodeMs.reduce((a, b) => a + b, 0) : null;
   return {

@@ -1,0 +1,168 @@
+import { Worker } from 'node:worker_threads';
+import { Cancelled } from '../interpret.js';
+import type { Schedule } from '../schedule.js';
+import type { HostArray } from '../tfjsExecutor.js';
+import { DEFAULT_SEGMENT_NODES, DEFAULT_SESSION_OPTIONS, type OrtRun, type OrtRunOptions } from './executor.js';
+import { checkLowerable, lowerSegment } from './lower.js';
+import { partition } from './partition.js';
+import { loadOrt, ORT_PACKAGE } from './runtime.js';
+
+/**
+ * Session creation costs about as much as running a segment, and onnxruntime-node does both on
+ * the calling thread. Two worker threads take alternate segments: while one runs segment k, the
+ * other creates the session of k + 1, so creation hides behind running and both cores work.
+ * Each worker releases a session as soon as it ran (its buffers go with it). The worker is
+ * plain JavaScript kept here as text, so it runs the same from the sources and from the bundle.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+// Two mailboxes keyed by segment: its model (sent as soon as it is lowered) and its inputs.
+// 'stop' ends the worker at its next wait (it is never terminated inside onnxruntime's native
+// code, which aborts the process).
+const boxes = { model: new Map(), feeds: new Map() };
+const waiting = { model: new Map(), feeds: new Map() };
+let stopped = false;
+parentPort.on('message', (m) => {
+  if (m.kind === 'stop') {
+    stopped = true;
+    for (const kind of ['model', 'feeds']) { for (const w of waiting[kind].values()) w(null); waiting[kind].clear(); }
+    return;
+  }
+  const w = waiting[m.kind].get(m.k);
+  if (w) { waiting[m.kind].delete(m.k); w(m.value); } else boxes[m.kind].set(m.k, m.value);
+});
+const take = (kind, k) => new Promise((resolve) => {
+  if (stopped) resolve(null);
+  else if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
+});
+(async () => {
+  for (const k of workerData.segments) {
+    const seg = await take('model', k);
+    if (!seg) break;
+    const t0 = performance.now();
+    const session = await ort.InferenceSession.create(seg.bytes, workerData.options);
+    const createMs = performance.now() - t0;
+    const feeds = await take('feeds', k);
+    if (!feeds) { await session.release(); break; }
+    const t1 = performance.now();
+    const named = {};
+    seg.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
+    const res = await session.run(named);
+    const outputs = seg.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
+    const runMs = performance.now() - t1;
+    await session.release();
+    const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
+    parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
+  }
+})()
+  .catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }))
+  .finally(() => parentPort.close());
+`;
+
+interface Wire {
+  type: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+  dims: readonly number[];
+}
+
+interface Done {
+  k: number;
+  outputs: Wire[];
+  createMs: number;
+  runMs: number;
+  error?: string;
+}
+
+export const PIPELINE_WORKERS = 2;
+
+/** Lowers the schedule in segments and runs them on two worker threads, creation overlapping runs. */
+export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
+  loadOrt(); // a clear error here, not in a worker
+  checkLowerable(sched);
+  const t0 = performance.now();
+  const segments = partition(sched, opts.maxNodes ?? DEFAULT_SEGMENT_NODES);
+  const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
+  const ortPath = require.resolve(ORT_PACKAGE);
+  const done = new Map<number, (d: Done) => void>();
+  let failure: Error | undefined;
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
+  };
+  // Workers start (and load onnxruntime) while the segments are lowered; each creates its
+  // first session as soon as that segment's model arrives.
+  const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, segments.length) }, (_, w) => {
+    const mine = segments.flatMap((_, k) => (k % PIPELINE_WORKERS === w ? [k] : []));
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
+    worker.on('message', (m: Done) => {
+      if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
+      done.get(m.k)?.(m);
+    });
+    worker.on('error', fail);
+    return worker;
+  });
+  const exited = workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+  /** Asks every worker to finish at its next wait and waits until all have. */
+  const stopWorkers = async () => {
+    for (const w of workers) w.postMessage({ kind: 'stop' });
+    await Promise.all(exited);
+  };
+  let nodeCount = 0;
+  let lowerMs = 0;
+  try {
+    for (const [k, seg] of segments.entries()) {
+      const t1 = performance.now();
+      const m = lowerSegment(sched, seg);
+      lowerMs += performance.now() - t1;
+      nodeCount += m.nodeCount;
+      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'model', k, value: { bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames } });
+    }
+  } catch (e) {
+    await stopWorkers();
+    throw e;
+  }
+  const env = new Map<number, Wire>();
+  sched.graph.inputs.forEach((inp, i) => {
+    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
+    env.set(inp.id, { type: inp.aval.dtype, data, dims: inp.aval.shape });
+  });
+  const lastUse = new Map<number, number>();
+  segments.forEach((seg, k) => seg.inputs.forEach((id) => lastUse.set(id, k)));
+  const kept = new Set([...sched.graph.inputs.map((i) => i.id), ...sched.graph.outputs]);
+  let sessionMs = 0;
+  let runMs = 0;
+  try {
+    for (const [k, seg] of segments.entries()) {
+      if (opts.shouldStop?.()) throw new Cancelled();
+      opts.onSegment?.(k, segments.length, seg);
+      const finished = new Promise<Done>((resolve) => done.set(k, resolve));
+      const feeds = seg.inputs.map((id) => env.get(id)!);
+      // A value no later segment reads moves to the worker instead of being copied, unless its
+      // buffer backs another value still needed.
+      const dying = seg.inputs.filter((id) => lastUse.get(id) === k && !kept.has(id));
+      const dyingSet = new Set(dying);
+      const needed = new Set<ArrayBufferLike>();
+      for (const [id, w] of env) if (!dyingSet.has(id)) needed.add(w.data.buffer);
+      const moved = [...new Set(dying.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
+      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: feeds }, moved);
+      const d = await finished;
+      done.delete(k);
+      if (d.error || failure) throw failure ?? new Error(d.error);
+      sessionMs += d.createMs;
+      runMs += d.runMs;
+      seg.outputs.forEach((id, i) => env.set(id, d.outputs[i]));
+      for (const id of seg.inputs) if (lastUse.get(id) === k && !kept.has(id)) env.delete(id);
+    }
+  } finally {
+    await stopWorkers();
+  }
+  const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
+  const wallMs = performance.now() - t0;
+  return {
+    outputs,
+    nodeCount,
+    segments: segments.length,
+    timings: { lowerMs, sessionMs, runMs, wallMs },
+  };
+}
