@@ -65,7 +65,9 @@ function assertRefused(r: Measured, t: { diagnostic: (s: string) => void }): voi
   assert.match(r.stderr, /--force runs it anyway/);
   assert.ok(r.maxRssBytes < GIB, `peak RSS ${r.maxRssBytes} B`);
   assert.ok(r.watchedHwmBytes < GIB, `VmHWM ${r.watchedHwmBytes} B`);
-  assert.ok(r.cpuMs < 5000, `${r.cpuMs} ms of CPU`);
+  // A bound far from both sides: ~2–4 s of CPU alone, up to ~6 s beside the rest of the suite on
+  // two shared cores; running the setup instead would take minutes and gigabytes (bounded above).
+  assert.ok(r.cpuMs < 15_000, `${r.cpuMs} ms of CPU`);
 }
 
 test('run refuses an absurd setup in seconds, exit 2, with the planned peak, never past 1 GiB', async (t) => {
