@@ -4,16 +4,15 @@
  * dimension is the symbolic batch, one output. The bundled example models are generated with
  * it, so nothing is downloaded.
  */
-import { DATA_TYPE, modelProtoType } from '../../import/onnx/schema.js';
+import { DATA_TYPE, encodeAttribute, modelProtoType, type OnnxAttr } from '../../import/onnx/schema.js';
 
-export type Attr = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string };
 
 export interface NodeSpec {
   readonly name: string;
   readonly opType: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  readonly attrs?: Readonly<Record<string, Attr>>;
+  readonly attrs?: Readonly<Record<string, OnnxAttr>>;
 }
 
 export interface InitializerSpec {
@@ -30,16 +29,6 @@ export interface ModelSpec {
   readonly output: { readonly name: string; readonly shape: readonly number[] };
   readonly initializers: readonly InitializerSpec[];
   readonly nodes: readonly NodeSpec[];
-}
-
-const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
-
-function attribute(name: string, a: Attr): Record<string, unknown> {
-  if ('int' in a) return { name, type: ATTR_TYPE.int, i: a.int };
-  if ('float' in a) return { name, type: ATTR_TYPE.float, f: a.float };
-  if ('ints' in a) return { name, type: ATTR_TYPE.ints, ints: [...a.ints] };
-  if ('floats' in a) return { name, type: ATTR_TYPE.floats, floats: [...a.floats] };
-  return { name, type: ATTR_TYPE.string, s: new TextEncoder().encode(a.string) };
 }
 
 function float32Bytes(values: ArrayLike<number>): Uint8Array {
@@ -67,7 +56,7 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
         op_type: n.opType,
         input: [...n.inputs],
         output: [...n.outputs],
-        attribute: Object.entries(n.attrs ?? {}).map(([k, a]) => attribute(k, a)),
+        attribute: Object.entries(n.attrs ?? {}).map(([k, a]) => encodeAttribute(k, a)),
       })),
       initializer: spec.initializers.map((t) => ({ name: t.name, dims: [...t.shape], data_type: DATA_TYPE.FLOAT, raw_data: float32Bytes(t.values) })),
       input: [valueInfo(spec.input.name, [batch, ...spec.input.shape.map((d) => ({ dim_value: d }))])],

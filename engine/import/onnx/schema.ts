@@ -125,6 +125,20 @@ export const DATA_TYPE = {
   FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13,
 } as const;
 
+/** An attribute value as our writers give it. */
+export type OnnxAttr = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string };
+
+const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+
+/** One `AttributeProto` object, ready for `modelProtoType().fromObject`. */
+export function encodeAttribute(name: string, a: OnnxAttr): Record<string, unknown> {
+  if ('int' in a) return { name, type: ATTR_TYPE.int, i: a.int };
+  if ('float' in a) return { name, type: ATTR_TYPE.float, f: a.float };
+  if ('ints' in a) return { name, type: ATTR_TYPE.ints, ints: [...a.ints] };
+  if ('floats' in a) return { name, type: ATTR_TYPE.floats, floats: [...a.floats] };
+  return { name, type: ATTR_TYPE.string, s: new TextEncoder().encode(a.string) };
+}
+
 /** Decoded protobuf messages as plain objects (the fields the importer reads). */
 export interface TensorProto {
   dims?: number[];

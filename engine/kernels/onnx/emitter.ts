@@ -1,9 +1,8 @@
 import type { Aval } from '../../core/aval.js';
 import type { DType } from '../../core/dtype.js';
-import { DATA_TYPE } from '../../import/onnx/schema.js';
+import { DATA_TYPE, encodeAttribute, type OnnxAttr } from '../../import/onnx/schema.js';
 
-/** An ONNX attribute value, by its protobuf kind. */
-export type OnnxAttr = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string };
+export type { OnnxAttr };
 
 /** The Microsoft contrib domain of onnxruntime (FusedMatMul: batched matmul with transpose flags). */
 export const MS_DOMAIN = 'com.microsoft';
@@ -47,16 +46,6 @@ export interface TensorObject {
   raw_data: Uint8Array;
 }
 
-const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
-
-function attribute(name: string, a: OnnxAttr): Record<string, unknown> {
-  if ('int' in a) return { name, type: ATTR_TYPE.int, i: a.int };
-  if ('float' in a) return { name, type: ATTR_TYPE.float, f: a.float };
-  if ('ints' in a) return { name, type: ATTR_TYPE.ints, ints: [...a.ints] };
-  if ('floats' in a) return { name, type: ATTR_TYPE.floats, floats: [...a.floats] };
-  return { name, type: ATTR_TYPE.string, s: new TextEncoder().encode(a.string) };
-}
-
 function rawBytes(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
@@ -92,14 +81,14 @@ export class GraphEmitter implements OnnxEmitter {
       ...(domain ? { domain } : {}),
       input: [...inputs],
       output: [out],
-      attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
+      attribute: Object.entries(attrs).map(([k, a]) => encodeAttribute(k, a)),
     });
     return out;
   }
 
   nodeOutputs(opType: string, inputs: readonly string[], count: number, attrs: Readonly<Record<string, OnnxAttr>> = {}): string[] {
     const outs = Array.from({ length: count }, () => this.fresh());
-    this.nodes.push({ name: outs[0], op_type: opType, input: [...inputs], output: outs, attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)) });
+    this.nodes.push({ name: outs[0], op_type: opType, input: [...inputs], output: outs, attribute: Object.entries(attrs).map(([k, a]) => encodeAttribute(k, a)) });
     return outs;
   }
 
