@@ -211,9 +211,10 @@ test('partition: segments of at most N nodes, each reading exactly what earlier 
   const node = (id: number, op: string, inputs: number[]) => ({ id, op, inputs, params: {}, aval, scope: '', origin: 'primal' as const });
   const graph: Graph = { inputs: [{ id: 0, aval, name: 'x' }], nodes: [node(1, 'exp', [0]), node(2, 'neg', [1]), node(3, 'tanh', [2]), node(4, 'add', [1, 3])], outputs: [4, 1] };
   const segs = partition(schedule(graph), 2);
-  assert.deepEqual(segs.map((s) => ({ inputs: s.inputs, nodes: s.nodes.map((n) => n.id), outputs: s.outputs })), [
-    { inputs: [0], nodes: [1, 2], outputs: [1, 2] },
-    { inputs: [2, 1], nodes: [3, 4], outputs: [4] },
+  assert.deepEqual(segs.map((s) => ({ inputs: s.inputs, nodes: s.nodes.map((n) => n.id), outputs: s.outputs, released: s.released })), [
+    { inputs: [0], nodes: [1, 2], outputs: [1, 2], released: [] },
+    // 2 is read for the last time; 1 is a graph output and stays.
+    { inputs: [2, 1], nodes: [3, 4], outputs: [4], released: [2] },
   ]);
 });
 

@@ -1,9 +1,9 @@
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { checkLowerable, lowerSegment, type LoweredModel, type Segment } from './lower.js';
+import { checkLowerable, lowerSegment, type Segment } from './lower.js';
 import { partition } from './partition.js';
-import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
+import { loadOrt, type OrtSessionOptions, type OrtTensor } from './runtime.js';
 
 /** Nodes per session (see partition.ts); measured on the flagship, README. */
 export const DEFAULT_SEGMENT_NODES = 1000;
@@ -53,84 +53,50 @@ export interface OrtRunOptions {
   readonly shouldStop?: () => boolean;
 }
 
-/** A lowered schedule with its live sessions (one per segment), for running it more than once. */
-export class OrtProgram {
-  private constructor(
-    private readonly sched: Schedule,
-    private readonly segments: readonly { seg: Segment; model: LoweredModel; session: OrtSession }[],
-    readonly lowerMs: number,
-    readonly sessionMs: number,
-  ) {}
+/** The graph inputs as typed arrays, as both runners hand them to onnxruntime. */
+export function inputArrays(sched: Schedule, inputs: readonly HostArray[]): (Float32Array | Int32Array)[] {
+  return sched.graph.inputs.map((inp, i) => (inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data)));
+}
 
-  static async create(sched: Schedule, options: OrtSessionOptions = {}, maxNodes = DEFAULT_SEGMENT_NODES): Promise<OrtProgram> {
-    const ort = loadOrt();
-    checkLowerable(sched);
-    let lowerMs = 0;
-    let sessionMs = 0;
-    const parts: { seg: Segment; model: LoweredModel; session: OrtSession }[] = [];
-    try {
-      for (const seg of partition(sched, maxNodes)) {
-        const t0 = performance.now();
-        const model = lowerSegment(sched, seg);
-        const t1 = performance.now();
-        const session = await ort.InferenceSession.create(model.bytes, { ...DEFAULT_SESSION_OPTIONS, ...options });
-        lowerMs += t1 - t0;
-        sessionMs += performance.now() - t1;
-        parts.push({ seg, model, session });
-      }
-    } catch (e) {
-      await Promise.all(parts.map((p) => p.session.release()));
-      throw e;
-    }
-    return new OrtProgram(sched, parts, lowerMs, sessionMs);
-  }
-
-  get nodeCount(): number {
-    return this.segments.reduce((n, s) => n + s.model.nodeCount, 0);
-  }
-
-  get segmentCount(): number {
-    return this.segments.length;
-  }
-
-  /** Runs the segments in order; `shouldStop` is polled between segments (a session cannot be interrupted). */
-  async run(inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<{ outputs: Float32Array[]; runMs: number }> {
-    const ort = loadOrt();
+/**
+ * Runs the schedule on this thread, one segment after another (lower, create its session, run,
+ * release): the plain form of pipeline.ts, which hides session creation behind runs on two
+ * worker threads. Used where a worker's start-up would dominate, e.g. one op at a time.
+ */
+export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
+  const ort = loadOrt();
+  checkLowerable(sched);
+  const segments = partition(sched, opts.maxNodes ?? DEFAULT_SEGMENT_NODES);
+  const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
+  const env = new Map<number, OrtTensor>();
+  const arrays = inputArrays(sched, inputs);
+  sched.graph.inputs.forEach((inp, i) => env.set(inp.id, new ort.Tensor(inp.aval.dtype, arrays[i], inp.aval.shape)));
+  let lowerMs = 0;
+  let sessionMs = 0;
+  let runMs = 0;
+  let nodeCount = 0;
+  for (const [k, seg] of segments.entries()) {
+    if (opts.shouldStop?.()) throw new Cancelled();
+    opts.onSegment?.(k, segments.length, seg);
     const t0 = performance.now();
-    const env = new Map<number, OrtTensor>();
-    this.sched.graph.inputs.forEach((inp, i) => {
-      const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
-      env.set(inp.id, new ort.Tensor(inp.aval.dtype, data, inp.aval.shape));
-    });
-    const lastUse = new Map<number, number>();
-    this.segments.forEach(({ seg }, k) => seg.inputs.forEach((id) => lastUse.set(id, k)));
-    const kept = new Set([...this.sched.graph.inputs.map((i) => i.id), ...this.sched.graph.outputs]);
-    for (const [k, { seg, model, session }] of this.segments.entries()) {
-      if (opts.shouldStop?.()) throw new Cancelled();
-      opts.onSegment?.(k, this.segments.length, seg);
+    const model = lowerSegment(sched, seg);
+    const t1 = performance.now();
+    const session = await ort.InferenceSession.create(model.bytes, options);
+    const t2 = performance.now();
+    try {
       const feeds: Record<string, OrtTensor> = {};
       seg.inputs.forEach((id, i) => (feeds[model.inputNames[i]] = env.get(id)!));
       const res = await session.run(feeds);
       seg.outputs.forEach((id, i) => env.set(id, res[model.outputNames[i]]));
-      // Values no later segment reads are dropped as soon as possible.
-      for (const id of seg.inputs) if (lastUse.get(id) === k && !kept.has(id)) env.delete(id);
+    } finally {
+      await session.release();
     }
-    const outputs = this.sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data as ArrayLike<number>));
-    return { outputs, runMs: performance.now() - t0 };
+    lowerMs += t1 - t0;
+    sessionMs += t2 - t1;
+    runMs += performance.now() - t2;
+    nodeCount += model.nodeCount;
+    for (const id of seg.released) env.delete(id);
   }
-
-  async release(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.session.release()));
-  }
-}
-
-/** Lowers, creates the sessions, runs once and releases them. */
-export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
-  const program = await OrtProgram.create(sched, opts.session, opts.maxNodes);
-  try {
-    const { outputs, runMs } = await program.run(inputs, opts);
-    return { outputs, nodeCount: program.nodeCount, segments: program.segmentCount, timings: { lowerMs: program.lowerMs, sessionMs: program.sessionMs, runMs } };
-  } finally {
-    await program.release();
-  }
+  const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data as ArrayLike<number>));
+  return { outputs, nodeCount, segments: segments.length, timings: { lowerMs, sessionMs, runMs } };
 }

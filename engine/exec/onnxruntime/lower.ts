@@ -12,6 +12,8 @@ export interface Segment {
   readonly inputs: readonly number[];
   readonly nodes: readonly GraphNode[];
   readonly outputs: readonly number[];
+  /** Inputs no later segment reads (graph inputs and outputs excepted): a runner drops them after this one. */
+  readonly released: readonly number[];
 }
 
 /** A primitive the graph uses that has no `onnx` rule. */
@@ -57,12 +59,15 @@ export function checkLowerable(sched: Schedule): void {
  * their own (inputs, constants, repeats) get an Identity so every output name is produced once.
  */
 export function lowerToOnnx(sched: Schedule): LoweredModel {
-  return lowerSegment(sched, { inputs: sched.graph.inputs.map((i) => i.id), nodes: sched.order, outputs: sched.graph.outputs });
+  checkLowerable(sched);
+  return lowerSegment(sched, { inputs: sched.graph.inputs.map((i) => i.id), nodes: sched.order, outputs: sched.graph.outputs, released: [] });
 }
 
-/** One segment of a schedule as an ONNX model (the whole graph is the one-segment case). */
+/**
+ * One segment of a schedule as an ONNX model (the whole graph is the one-segment case). The
+ * caller has checked the schedule once with `checkLowerable`, not once per segment.
+ */
 export function lowerSegment(sched: Schedule, seg: Segment): LoweredModel {
-  checkLowerable(sched);
   const e = new GraphEmitter();
   // A rule may return a name it did not create (a constant initializer, or its input for an
   // op ONNX needs no node for): the value is then an alias, and costs no node.

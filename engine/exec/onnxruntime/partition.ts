@@ -26,6 +26,7 @@ export function partition(sched: Schedule, maxNodes: number): Segment[] {
     const inputs = new Set<number>();
     for (const n of nodes) for (const id of n.inputs) if (segOf.get(id)! !== k) inputs.add(id);
     const outputs = nodes.filter((n) => (lastReader.get(n.id) ?? -1) > k).map((n) => n.id);
-    return { inputs: [...inputs], nodes, outputs };
+    const released = [...inputs].filter((id) => lastReader.get(id) === k && segOf.get(id) !== -1);
+    return { inputs: [...inputs], nodes, outputs, released };
   });
 }

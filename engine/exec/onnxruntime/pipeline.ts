@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { DEFAULT_SEGMENT_NODES, DEFAULT_SESSION_OPTIONS, type OrtRun, type OrtRunOptions } from './executor.js';
+import { DEFAULT_SEGMENT_NODES, DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { partition } from './partition.js';
 import { loadOrt, ORT_PACKAGE } from './runtime.js';
@@ -123,13 +123,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     throw e;
   }
   const env = new Map<number, Wire>();
-  sched.graph.inputs.forEach((inp, i) => {
-    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
-    env.set(inp.id, { type: inp.aval.dtype, data, dims: inp.aval.shape });
-  });
-  const lastUse = new Map<number, number>();
-  segments.forEach((seg, k) => seg.inputs.forEach((id) => lastUse.set(id, k)));
-  const kept = new Set([...sched.graph.inputs.map((i) => i.id), ...sched.graph.outputs]);
+  const arrays = inputArrays(sched, inputs);
+  sched.graph.inputs.forEach((inp, i) => env.set(inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }));
   let sessionMs = 0;
   let runMs = 0;
   try {
@@ -140,11 +135,10 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       const feeds = seg.inputs.map((id) => env.get(id)!);
       // A value no later segment reads moves to the worker instead of being copied, unless its
       // buffer backs another value still needed.
-      const dying = seg.inputs.filter((id) => lastUse.get(id) === k && !kept.has(id));
-      const dyingSet = new Set(dying);
+      const dying = new Set(seg.released);
       const needed = new Set<ArrayBufferLike>();
-      for (const [id, w] of env) if (!dyingSet.has(id)) needed.add(w.data.buffer);
-      const moved = [...new Set(dying.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
+      for (const [id, w] of env) if (!dying.has(id)) needed.add(w.data.buffer);
+      const moved = [...new Set(seg.released.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
       workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: feeds }, moved);
       const d = await finished;
       done.delete(k);
@@ -152,7 +146,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       sessionMs += d.createMs;
       runMs += d.runMs;
       seg.outputs.forEach((id, i) => env.set(id, d.outputs[i]));
-      for (const id of seg.inputs) if (lastUse.get(id) === k && !kept.has(id)) env.delete(id);
+      for (const id of seg.released) env.delete(id);
     }
   } finally {
     await stopWorkers();
