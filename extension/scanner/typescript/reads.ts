@@ -29,7 +29,7 @@ export function isFunctionLike(node: ts.Node): node is FnNode {
 }
 
 /** The nearest function (or the file) whose scope holds a declaration. */
-function scopeOf(node: ts.Node): ts.Node {
+export function scopeOf(node: ts.Node): ts.Node {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (isFunctionLike(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isAccessor(n) || ts.isSourceFile(n)) return n;
   }

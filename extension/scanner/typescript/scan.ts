@@ -8,7 +8,7 @@ import ts from 'typescript';
 import type { Blocker, Finding } from '../findings.js';
 import { TEXTS } from '../explanations.js';
 import { LineIndex } from '../text.js';
-import { ReadAnalysis, contains, type FnNode } from './reads.js';
+import { ReadAnalysis, contains, scopeOf, type FnNode } from './reads.js';
 import { helperEdit, helperPlace, siteEdits, type ServedGradient } from '../rewrite/tfjs-rewrite.js';
 import { TFJS_HELPER_NAMES, TFJS_HELPERS } from '../rewrite/tfjs-helper.js';
 
@@ -257,8 +257,9 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
   if (!fn && ts.isIdentifier(root)) {
     const declaration = reads.declarationOf(root);
     fn = root === loss && declaration ? reads.functionOf(declaration) : undefined;
-    if (!fn && (!declaration || !ts.isSourceFile(scopeOfDeclaration(declaration)) || variableGrads)) {
-      block('unsupported-site', `the loss \`${loss.getText().slice(0, 40)}\` is ${declaration && ts.isSourceFile(scopeOfDeclaration(declaration)) ? 'defined elsewhere' : 'a value passed in'}, ` +
+    const moduleLevel = !!declaration && ts.isSourceFile(scopeOf(declaration));
+    if (!fn && (!moduleLevel || variableGrads)) {
+      block('unsupported-site', `the loss \`${loss.getText().slice(0, 40)}\` is ${moduleLevel ? 'defined elsewhere' : 'a value passed in'}, ` +
         "so the rewrite cannot see which tensors it reads (the helper's op would drop the cross terms of any differentiated one): " +
         'write the loss inline or as a function of this file, then rewrite', loss);
       return [];
@@ -291,10 +292,3 @@ function capturedByLoss(call: ts.CallExpression, outers: { outer: ts.CallExpress
   return captured;
 }
 
-/** The function (or file) whose scope holds a declaration. */
-function scopeOfDeclaration(declaration: ts.Node): ts.Node {
-  for (let n: ts.Node | undefined = declaration.parent; n; n = n.parent) {
-    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
-  }
-  return declaration.getSourceFile();
-}
