@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SESSION_OPTIONS } from '../exec/onnxruntime/executor.js';
 import { loadOrt } from '../exec/onnxruntime/runtime.js';
-import { modelProtoType } from '../import/onnx/schema.js';
-import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
+import { encodeOrtModel, valueInfo } from '../exec/onnxruntime/lower.js';
 
 /**
  * What this backend can do at best on this machine, measured: the fastest of a few 2-D
@@ -33,14 +32,14 @@ export function matmulLimitGflops(n = 512, reps = 8): number {
  */
 export async function ortMatmulLimitGflops(n = 512, reps = 8): Promise<number> {
   const ort = loadOrt();
-  const type = modelProtoType();
-  const info = (name: string) => ({ name, type: { tensor_type: { elem_type: ONNX_TYPE.float32, shape: { dim: [{ dim_value: n }, { dim_value: n }] } } } });
-  const model = {
-    ir_version: 8,
-    opset_import: [{ domain: '', version: 17 }],
-    graph: { name: 'matmul', node: [{ op_type: 'MatMul', input: ['a', 'b'], output: ['c'] }], input: [info('a'), info('b')], output: [info('c')] },
-  };
-  const session = await ort.InferenceSession.create(type.encode(type.fromObject(model)).finish(), DEFAULT_SESSION_OPTIONS);
+  const aval = { shape: [n, n], dtype: 'float32' } as const;
+  const model = encodeOrtModel({
+    name: 'matmul',
+    node: [{ op_type: 'MatMul', input: ['a', 'b'], output: ['c'] }],
+    input: [valueInfo('a', aval), valueInfo('b', aval)],
+    output: [valueInfo('c', aval)],
+  });
+  const session = await ort.InferenceSession.create(model, DEFAULT_SESSION_OPTIONS);
   try {
     const random = () => new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random() * 2 - 1), [n, n]);
     const feeds = { a: random(), b: random() };

@@ -40,9 +40,21 @@ const valueName = (id: number) => `v${id}`;
 /** Our primitives whose ONNX op broadcasts every input (Add, Sub, Mul, Div, comparisons, Where). */
 const BROADCASTING = new Set(['add', 'sub', 'mul', 'div', 'compare', 'select']);
 
-
-function valueInfo(name: string, aval: Aval): Record<string, unknown> {
+/** A graph input's or output's `ValueInfoProto` object (static shape). */
+export function valueInfo(name: string, aval: Aval): Record<string, unknown> {
   return { name, type: { tensor_type: { elem_type: onnxType(aval.dtype), shape: { dim: aval.shape.map((d) => ({ dim_value: d })) } } } };
+}
+
+/** A `GraphProto` object as one serialised model for onnxruntime (our opset and its contrib domain). */
+export function encodeOrtModel(graph: { name: string; node: unknown[]; initializer?: unknown[]; input: unknown[]; output: unknown[] }): Uint8Array {
+  const type = modelProtoType();
+  const model = {
+    ir_version: 8,
+    producer_name: 'mixflow-studio',
+    opset_import: [{ domain: '', version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
+    graph,
+  };
+  return type.encode(type.fromObject(model)).finish();
 }
 
 /** Throws `NoOnnxLowering` for the first primitive of the schedule that cannot be lowered. */
@@ -119,18 +131,12 @@ export function lowerSegment(sched: Schedule, seg: Segment): LoweredModel {
     return e.node('Identity', [name], {}, undefined, `out${k}`);
   });
   const inputNames = seg.inputs.map(valueName);
-  const model = {
-    ir_version: 8,
-    producer_name: 'mixflow-studio',
-    opset_import: [{ domain: '', version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
-    graph: {
-      name: 'meta',
-      node: e.nodes,
-      initializer: e.initializers,
-      input: seg.inputs.map((id) => valueInfo(valueName(id), sched.avalOf.get(id)!)),
-      output: seg.outputs.map((id, k) => valueInfo(outputNames[k], sched.avalOf.get(id)!)),
-    },
-  };
-  const type = modelProtoType();
-  return { bytes: type.encode(type.fromObject(model)).finish(), inputNames, outputNames, nodeCount: e.nodes.length };
+  const bytes = encodeOrtModel({
+    name: 'meta',
+    node: e.nodes,
+    initializer: e.initializers,
+    input: seg.inputs.map((id) => valueInfo(valueName(id), sched.avalOf.get(id)!)),
+    output: seg.outputs.map((id, k) => valueInfo(outputNames[k], sched.avalOf.get(id)!)),
+  });
+  return { bytes, inputNames, outputNames, nodeCount: e.nodes.length };
 }
