@@ -1,4 +1,3 @@
-import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastShapes } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
@@ -22,6 +21,6 @@ export const compare = definePrimitive<{ op: Comparison }>({
   shape: ([a, b]) => ({ shape: broadcastShapes(a.shape, b.shape), dtype: 'float32' }),
   tf: ([a, b], { op }) => tf.cast(tfCompare[op](a, b), 'float32'),
   ref: ([a, b], { op }) => ref.binary(a, b, (x, y) => (refCompare[op](x, y) ? 1 : 0)),
-  onnx: (e, [a, b], { op }) => e.node('Cast', [e.node(ONNX_COMPARE[op], [a, b])], { to: { int: ONNX_TYPE.float32 } }),
+  onnx: (e, [a, b], { op }) => e.cast(e.node(ONNX_COMPARE[op], [a, b]), 'float32'),
   ...noDerivative,
 });

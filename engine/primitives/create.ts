@@ -1,4 +1,3 @@
-import { onnxType } from '../kernels/onnx/emitter.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType } from '../core/dtype.js';
 import * as ref from '../kernels/ref/index.js';
@@ -20,8 +19,8 @@ export const full = definePrimitive<{ shape: number[]; dtype: DType; value: numb
   onnx: (e, _, { shape, dtype, value }) => {
     const size = shape.reduce((a, b) => a * b, 1);
     if (dtype === 'float32' && size <= SMALL_CONSTANT) return e.floats(new Array<number>(size).fill(value), shape, `${value}`);
-    const scalar = e.floats([value], [], `${value}`);
-    const typed = dtype === 'float32' ? scalar : e.node('Cast', [scalar], { to: { int: onnxType(dtype) } });
+    const scalar = e.scalar(value);
+    const typed = dtype === 'float32' ? scalar : e.cast(scalar, dtype);
     return e.node('Expand', [typed, e.int64s(shape)]);
   },
   ...noDerivative,
@@ -34,7 +33,7 @@ export const constant = definePrimitive<{ values: number[]; shape: number[]; dty
   ref: (_, { values, shape }) => ref.refArray(shape, Float64Array.from(values)),
   onnx: (e, _, { values, shape, dtype }) => {
     const init = e.floats(values, shape, values.length <= SMALL_CONSTANT ? values.join(',') : undefined);
-    return dtype === 'float32' ? init : e.node('Cast', [init], { to: { int: onnxType(dtype) } });
+    return dtype === 'float32' ? init : e.cast(init, dtype);
   },
   ...noDerivative,
 });

@@ -1,4 +1,3 @@
-import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ref from '../kernels/ref/index.js';
 import { noDerivative } from './rules.js';
@@ -14,9 +13,9 @@ export const oneHot = definePrimitive<{ depth: number }>({
   ref: ([ids], { depth }) => ref.oneHot(ids, depth),
   // ids == 0..depth-1 along a new last axis; an id out of range gives a zero row, as in TF.js.
   onnx: (e, [ids], { depth }) => {
-    const col = e.node('Unsqueeze', [e.node('Cast', [ids], { to: { int: ONNX_TYPE.float32 } }), e.int64s([-1])]);
+    const col = e.node('Unsqueeze', [e.cast(ids, 'float32'), e.int64s([-1])]);
     const range = e.floats(Array.from({ length: depth }, (_, i) => i), [depth], `range`);
-    return e.node('Cast', [e.node('Equal', [col, range])], { to: { int: ONNX_TYPE.float32 } });
+    return e.cast(e.node('Equal', [col, range]), 'float32');
   },
   ...noDerivative,
 });

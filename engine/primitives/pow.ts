@@ -15,7 +15,7 @@ export const pow = definePrimitive<PowParams>({
   shape: ([x]) => x,
   tf: ([x], { exponent }) => (exponent === 2 ? tf.square(x) : tf.pow(x, tf.scalar(exponent))),
   ref: ([x], { exponent }) => ref.unary(x, (v) => (exponent === 2 ? v * v : Math.pow(v, exponent))),
-  onnx: (e, [x], { exponent }) => (exponent === 2 ? e.node('Mul', [x, x]) : e.node('Pow', [x, e.floats([exponent], [], `${exponent}`)])),
+  onnx: (e, [x], { exponent }) => (exponent === 2 ? e.node('Mul', [x, x]) : e.node('Pow', [x, e.scalar(exponent)])),
   jvp: ([x], [t], _out, params) => scaleTangent(t, derivative(x, params)),
   vjp: (ct, [x], _out, params) => [mul(ct, derivative(x, params))],
 });

@@ -1,4 +1,3 @@
-import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ref from '../kernels/ref/index.js';
 import { gather, segmentSum as segmentSumOp } from '../ops/indexing.js';
@@ -17,8 +16,8 @@ export const segmentSum = definePrimitive<{ numSegments: number }>({
   ref: ([data, ids], { numSegments }) => ref.segmentSum(data, ids, numSegments),
   // Duplicate ids add up (ScatterND's `add` reduction) into zeros of the output's shape.
   onnx: (e, [data, ids], _p, { out }) => {
-    const zeros = e.node('Expand', [e.floats([0], [], '0'), e.int64s(out.shape)]);
-    const at = e.node('Unsqueeze', [e.node('Cast', [ids], { to: { int: ONNX_TYPE.int64 } }), e.int64s([1])]);
+    const zeros = e.node('Expand', [e.scalar(0), e.int64s(out.shape)]);
+    const at = e.node('Unsqueeze', [e.cast(ids, 'int64'), e.int64s([1])]);
     return e.node('ScatterND', [zeros, at, data], { reduction: { string: 'add' } });
   },
   jvp: ([, ids], [t], _out, { numSegments }) => t && segmentSumOp(t, ids, numSegments),

@@ -1,4 +1,3 @@
-import { ONNX_TYPE } from '../kernels/onnx/emitter.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastShapes } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
@@ -16,7 +15,7 @@ export const select = definePrimitive({
     return tf.where(tf.cast(broadcastTo(m, shape), 'bool'), broadcastTo(a, shape), broadcastTo(b, shape));
   },
   ref: ([m, a, b]) => ref.select(m, a, b),
-  onnx: (e, [m, a, b]) => e.node('Where', [e.node('Cast', [m], { to: { int: ONNX_TYPE.bool } }), a, b]),
+  onnx: (e, [m, a, b]) => e.node('Where', [e.cast(m, 'bool'), a, b]),
   jvp: ([m], [, ta, tb], out) =>
     ta === null && tb === null ? null : broadcastTangent(selectOp(m, ta ?? 0, tb ?? 0), out.shape),
   vjp: (ct, [m, a, b]) => [null, sumToShape(selectOp(m, ct, 0), a.shape), sumToShape(selectOp(m, 0, ct), b.shape)],

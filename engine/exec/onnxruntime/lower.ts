@@ -111,7 +111,7 @@ export function lowerSegment(sched: Schedule, seg: Segment): LoweredModel {
   function broadcastInputs(n: GraphNode): string[] {
     const light = n.inputs.map((id) => {
       const d = deferred.get(id);
-      if (d?.op === 'full') return { name: e.floats([d.params.value as number], [], `${d.params.value}`), shape: [] as readonly number[] };
+      if (d?.op === 'full') return { name: e.scalar(d.params.value as number), shape: [] as readonly number[] };
       if (d?.op === 'broadcastTo') return { name: valueOf(d.inputs[0]), shape: sched.avalOf.get(d.inputs[0])!.shape };
       return { name: valueOf(id), shape: sched.avalOf.get(id)!.shape };
     });

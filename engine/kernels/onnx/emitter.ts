@@ -27,6 +27,10 @@ export interface OnnxEmitter {
   int64s(values: readonly number[]): string;
   /** A float32 initializer; `key` deduplicates it (omit it for one-off values). */
   floats(values: ArrayLike<number>, shape: readonly number[], key?: string): string;
+  /** A float32 scalar initializer (deduplicated by value); broadcasting ops take it as is. */
+  scalar(value: number): string;
+  /** `x` converted to one of the element types (a Cast node). */
+  cast(x: string, to: keyof typeof ONNX_TYPE): string;
 }
 
 /** Plain objects shaped like `onnx.NodeProto` / `onnx.TensorProto`, for protobufjs' `fromObject`. */
@@ -115,6 +119,14 @@ export class GraphEmitter implements OnnxEmitter {
       data_type: ONNX_TYPE.float32,
       raw_data: rawBytes(Float32Array.from(values)),
     }));
+  }
+
+  scalar(value: number): string {
+    return this.floats([value], [], `${value}`);
+  }
+
+  cast(x: string, to: keyof typeof ONNX_TYPE): string {
+    return this.node('Cast', [x], { to: { int: ONNX_TYPE[to] } });
   }
 }
 

@@ -81,7 +81,7 @@ export function maxPoolPickOnnx(e: OnnxEmitter, x: string, t: string, p: MaxPool
 /** c summed into each window's arg-max of x (ScatterND adds duplicates), in x's shape. */
 export function maxPoolScatterOnnx(e: OnnxEmitter, x: string, c: string, p: MaxPoolParams, xAval: Aval): string {
   const size = xAval.shape.reduce((a, b) => a * b, 1);
-  const zeros = e.node('Expand', [e.floats([0], [], '0'), e.int64s([size])]);
+  const zeros = e.node('Expand', [e.scalar(0), e.int64s([size])]);
   const at = e.node('Reshape', [argmaxIndices(e, x, p), e.int64s([-1, 1])]);
   const sum = e.node('ScatterND', [zeros, at, e.node('Reshape', [c, e.int64s([-1])])], { reduction: { string: 'add' } });
   return e.node('Reshape', [sum, e.int64s(xAval.shape)]);
