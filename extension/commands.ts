@@ -3,6 +3,7 @@
  * match): commands, settings, the webview type and the output channel. No `vscode` import,
  * so tests and pure modules can read them.
  */
+import { RERUN_BACKENDS } from '../webview/protocol.js';
 
 /** The palette category of every command. */
 export const CATEGORY = 'MixFlow';
@@ -41,7 +42,8 @@ export const HELPER_CHOICES = ['inline', 'module'] as const;
 export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
 /** `mixflow.profile.remat`: a policy, or `fit` (plan every policy against a budget first). */
 export const PROFILE_REMAT_CHOICES = [...REMAT_CHOICES, 'fit'] as const;
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** `mixflow.profile.backend`: the backends a profiling run may use, as the panel's rerun offers them. */
+export const BACKEND_CHOICES = RERUN_BACKENDS;
 
 /** The profile panel's webview type (also its `onWebviewPanel:` activation event). */
 export const PROFILE_VIEW_TYPE = 'mixflow.profile';
