@@ -3,6 +3,7 @@
  * match): commands, settings, the webview type and the output channel. No `vscode` import,
  * so tests and pure modules can read them.
  */
+import { REMATS } from '../engine/profile/format.js';
 import { RERUN_BACKENDS } from '../webview/protocol.js';
 
 /** The palette category of every command. */
@@ -39,7 +40,7 @@ export const SETTINGS = {
 
 export const HELPER_CHOICES = ['inline', 'module'] as const;
 
-export const REMAT_CHOICES = ['none', 'step', 'block', 'step+block'] as const;
+export const REMAT_CHOICES = REMATS;
 /** `mixflow.profile.remat`: a policy, or `fit` (plan every policy against a budget first). */
 export const PROFILE_REMAT_CHOICES = [...REMAT_CHOICES, 'fit'] as const;
 /** `mixflow.profile.backend`: the backends a profiling run may use, as the panel's rerun offers them. */
