@@ -156,7 +156,7 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
     rows.push(await nestedRow(setup));
   }
   say(modeTable([...rows, ...extra]));
-  if (extra.length) say('onnxruntime rows: time includes lowering to ONNX and creating the sessions; "ONNX + sessions" is the part running did not hide (sessions are made on one worker thread while the other runs); their peak is the static plan, equal by construction to what our executor measures (the TF.js rows)');
+  if (extra.length) say('onnxruntime rows: time includes lowering to ONNX and creating the sessions; "ONNX + sessions" is lowering and creating one session per distinct segment (repeated steps and layers share one); their peak is the static plan, equal by construction to what our executor measures (the TF.js rows)');
   say(workLine([...rows, ...extra], await matmulLimits([resolved, ...also]), resolved));
   speedTargets(rows, maxMixflowMs, also.length ? ` on ${resolved}` : '').forEach((l) => say(l));
   for (let k = 0; k < also.length; k++) speedTargets(extra.slice(2 * k, 2 * k + 2), maxMixflowMs, ` on ${also[k]}`).forEach((l) => say(l));

@@ -69,7 +69,7 @@ export function resultJson(setup: Setup, r: MetaRun, options: Options): string {
 }
 
 function ortTimingsJson(t: OrtTimings): Record<string, number> {
-  return { lower: Math.round(t.lowerMs), sessions: Math.round(t.sessionMs), run: Math.round(t.runMs), ...(t.wallMs === undefined ? {} : { all: Math.round(t.wallMs) }) };
+  return { lower: Math.round(t.lowerMs), sessions: Math.round(t.sessionMs), run: Math.round(t.runMs) };
 }
 
 function summary(setupPath: string, r: MetaRun, options: Options): string {
@@ -79,7 +79,7 @@ function summary(setupPath: string, r: MetaRun, options: Options): string {
     `  outer loss        ${r.outerLoss}`,
     `  meta-gradients    ${Object.keys(r.metaGrads).join(', ')}${finite ? '' : '  (contain non-finite values)'}`,
     `  peak              ${formatBytes(r.peakBytes)} (${r.peakBytes} B; active ${formatBytes(r.activePeakBytes)})${r.memorySource === 'planned' ? ', planned: the static plan of this schedule (onnxruntime does not expose its buffers)' : ''}`,
-    `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms${r.ortTimings ? `; onnxruntime: lowering ${r.ortTimings.lowerMs.toFixed(0)} ms, creating sessions ${r.ortTimings.sessionMs.toFixed(0)} ms and running them ${r.ortTimings.runMs.toFixed(0)} ms, overlapped on two threads${r.ortTimings.wallMs === undefined ? '' : `: ${r.ortTimings.wallMs.toFixed(0)} ms in all`}` : ''})`,
+    `  time              ${r.timeMs.toFixed(0)} ms (tracing and graph passes ${r.traceMs.toFixed(0)} ms${r.ortTimings ? `; onnxruntime: lowering ${r.ortTimings.lowerMs.toFixed(0)} ms, creating sessions ${r.ortTimings.sessionMs.toFixed(0)} ms and running them ${r.ortTimings.runMs.toFixed(0)} ms` : ''})`,
     `  work              ${formatFlops(r.flops.totalFlops)} in ${r.sched.order.length} ops, ${formatRate(r.flops.totalFlops, r.timeMs)}`,
     '  (--json prints the meta-gradients)',
   ].join('\n');

@@ -16,7 +16,9 @@ import { useBackend } from '../../engine/exec/backend.js';
 import { Cancelled } from '../../engine/exec/interpret.js';
 import { runOnnxruntime } from '../../engine/exec/onnxruntime/executor.js';
 import { lowerToOnnx, NoOnnxLowering } from '../../engine/exec/onnxruntime/lower.js';
+import { contentCuts, fixedCuts, nodeSignature } from '../../engine/exec/onnxruntime/cuts.js';
 import { partition } from '../../engine/exec/onnxruntime/partition.js';
+import { runPipelined } from '../../engine/exec/onnxruntime/pipeline.js';
 import { ortAvailable, ORT_INSTALL_HINT, OrtUnavailable } from '../../engine/exec/onnxruntime/runtime.js';
 import { schedule } from '../../engine/exec/schedule.js';
 import type { Graph, Params } from '../../engine/ir/graph.js';
@@ -205,17 +207,78 @@ test('a missing onnxruntime-node is refused with how to install it', () => {
   assert.match(e.message, /backend 'onnxruntime' needs the optional package onnxruntime-node.*Cannot find module.*npm install --ignore-scripts onnxruntime-node/);
 });
 
-test('partition: segments of at most N nodes, each reading exactly what earlier ones (or the inputs) made', () => {
+test('partition: segments reading exactly what earlier ones (or the inputs) made', () => {
   const aval: Aval = { shape: [2], dtype: 'float32' };
   // x → a → b → c, d = a + c: a crosses two cuts, the output d is the last node.
   const node = (id: number, op: string, inputs: number[]) => ({ id, op, inputs, params: {}, aval, scope: '', origin: 'primal' as const });
   const graph: Graph = { inputs: [{ id: 0, aval, name: 'x' }], nodes: [node(1, 'exp', [0]), node(2, 'neg', [1]), node(3, 'tanh', [2]), node(4, 'add', [1, 3])], outputs: [4, 1] };
-  const segs = partition(schedule(graph), 2);
+  const segs = partition(schedule(graph), fixedCuts(4, 2));
   assert.deepEqual(segs.map((s) => ({ inputs: s.inputs, nodes: s.nodes.map((n) => n.id), outputs: s.outputs, released: s.released })), [
     { inputs: [0], nodes: [1, 2], outputs: [1, 2], released: [] },
     // 2 is read for the last time; 1 is a graph output and stays.
     { inputs: [2, 1], nodes: [3, 4], outputs: [4], released: [2] },
   ]);
+});
+
+/** A chain of `k` repeats of exp → tanh → neg on [2], the first fed by the graph input. */
+function repeatedChain(k: number, shapeOf = (_: number) => [2]): Graph {
+  const nodes: Graph['nodes'][number][] = [];
+  let last = 0;
+  for (let r = 0; r < k; r++) {
+    for (const op of ['exp', 'tanh', 'neg']) {
+      const id = nodes.length + 1;
+      nodes.push({ id, op, inputs: [last], params: {}, aval: { shape: shapeOf(r), dtype: 'float32' }, scope: `r${r}`, origin: 'primal' });
+      last = id;
+    }
+  }
+  return { inputs: [{ id: 0, aval: { shape: [2], dtype: 'float32' }, name: 'x' }], nodes, outputs: [last] };
+}
+
+test('partition: repeats cut alike have equal keys; other parameters or outputs give another key', () => {
+  const keys = (g: Graph, cuts: [number, number][]) => partition(schedule(g), cuts).map((s) => s.key);
+  const [a, b, c] = keys(repeatedChain(3), fixedCuts(9, 3));
+  assert.equal(a, b);
+  assert.equal(b, c);
+  // Cut off the period, the pieces differ.
+  const off = keys(repeatedChain(3), [[0, 2], [2, 4], [4, 9]]);
+  assert.notEqual(off[0], off[1]);
+  const g = repeatedChain(3);
+  const withParams = { ...g, nodes: g.nodes.map((n) => (n.id === 5 ? { ...n, params: { approx: 1 } } : n)) };
+  assert.deepEqual(keys(withParams, fixedCuts(9, 3)).map((k) => k === a), [true, false, true]);
+  // The first repeat's exp is also a graph output.
+  assert.deepEqual(keys({ ...g, outputs: [...g.outputs, 1] }, fixedCuts(9, 3)).map((k) => k === a), [false, true, true]);
+});
+
+test('content cuts fall at the same places inside every repeat of a long periodic schedule', () => {
+  const g = repeatedChain(400);
+  const order = schedule(g).order;
+  const bounds = contentCuts(order, order.map(nodeSignature), { window: 4, every: 2, minNodes: 6, maxNodes: 60 });
+  assert.equal(bounds[0][0], 0);
+  assert.equal(bounds[bounds.length - 1][1], order.length);
+  bounds.forEach(([s, e], i) => assert.ok(e - s >= 6 || i === bounds.length - 1, `segment ${i} has ${e - s} nodes`));
+  const segs = partition(schedule(g), bounds);
+  const distinct = new Set(segs.map((s) => s.key));
+  // 1 200 ops in segments of at least 6: a handful of distinct models, not one per segment.
+  assert.ok(segs.length >= 20, `${segs.length} segments`);
+  assert.ok(distinct.size <= 6, `${distinct.size} distinct of ${segs.length}`);
+});
+
+test('repeated segments share one session (both runners) and give the same values as one segment per op', { skip }, async () => {
+  const g = repeatedChain(40);
+  const x = [{ shape: [2], data: [0.3, -1.2] }];
+  const shared = await runOnnxruntime(schedule(g), x, { bounds: fixedCuts(120, 3) });
+  assert.equal(shared.segments, 40);
+  // The first and the last repeat differ from the rest (the graph input, the graph output).
+  assert.ok(shared.sessions <= 3, `${shared.sessions} sessions`);
+  let want = [0.3, -1.2];
+  for (let r = 0; r < 40; r++) want = want.map((v) => -Math.tanh(Math.exp(v)));
+  shared.outputs[0].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `${v} vs ${want[i]}`));
+  const single = await runOnnxruntime(schedule(g), x, { bounds: fixedCuts(120, 1) });
+  assert.deepEqual(Array.from(single.outputs[0]), Array.from(shared.outputs[0]));
+  // The two-worker runner: each distinct segment compiled once, on the worker that runs it.
+  const piped = await runPipelined(schedule(g), x, { bounds: fixedCuts(120, 3) });
+  assert.equal(piped.sessions, shared.sessions);
+  assert.deepEqual(Array.from(piped.outputs[0]), Array.from(shared.outputs[0]));
 });
 
 const SPEC = join(__dirname, '../fixtures/spec');

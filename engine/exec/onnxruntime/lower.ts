@@ -14,6 +14,8 @@ export interface Segment {
   readonly outputs: readonly number[];
   /** Inputs no later segment reads (graph inputs and outputs excepted): a runner drops them after this one. */
   readonly released: readonly number[];
+  /** Equal for segments that lower to the same model (partition.ts); absent: never shared. */
+  readonly key?: string;
 }
 
 /** A primitive the graph uses that has no `onnx` rule. */

@@ -2,22 +2,23 @@ import { Worker } from 'node:worker_threads';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { DEFAULT_SEGMENT_NODES, DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
+import { DEFAULT_SESSION_OPTIONS, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { partition } from './partition.js';
 import { loadOrt, ORT_PACKAGE } from './runtime.js';
 
 /**
- * Session creation costs about as much as running a segment, and onnxruntime-node does both on
- * the calling thread. Two worker threads take alternate segments: while one runs segment k, the
- * other creates the session of k + 1, so creation hides behind running and both cores work.
- * Each worker releases a session as soon as it ran (its buffers go with it). The worker is
- * plain JavaScript kept here as text, so it runs the same from the sources and from the bundle.
+ * onnxruntime-node creates sessions and runs them on the calling thread, and a session stays
+ * on the thread that made it. Two worker threads each own half of the distinct segments
+ * (partition.ts): while one runs a segment, the other creates the session its next new
+ * segment needs, so compiling hides behind running. Sessions live until the run ends. The
+ * worker is plain JavaScript kept here as text, so it runs the same from the sources and from
+ * the bundle.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
-// Two mailboxes keyed by segment: its model (sent as soon as it is lowered) and its inputs.
+// Mailboxes: a model by distinct segment (sent as soon as it is lowered), feeds by segment.
 // 'stop' ends the worker at its next wait (it is never terminated inside onnxruntime's native
 // code, which aborts the process).
 const boxes = { model: new Map(), feeds: new Map() };
@@ -36,24 +37,32 @@ const take = (kind, k) => new Promise((resolve) => {
   if (stopped) resolve(null);
   else if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
 });
+const sessions = new Map();
 (async () => {
-  for (const k of workerData.segments) {
-    const seg = await take('model', k);
-    if (!seg) break;
-    const t0 = performance.now();
-    const session = await ort.InferenceSession.create(seg.bytes, workerData.options);
-    const createMs = performance.now() - t0;
-    const feeds = await take('feeds', k);
-    if (!feeds) { await session.release(); break; }
-    const t1 = performance.now();
-    const named = {};
-    seg.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
-    const res = await session.run(named);
-    const outputs = seg.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
-    const runMs = performance.now() - t1;
-    await session.release();
-    const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
-    parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
+  try {
+    for (const [k, model] of workerData.segments) {
+      let createMs = 0;
+      if (!sessions.has(model)) {
+        const m = await take('model', model);
+        if (!m) break;
+        const t0 = performance.now();
+        sessions.set(model, { session: await ort.InferenceSession.create(m.bytes, workerData.options), inputNames: m.inputNames, outputNames: m.outputNames });
+        createMs = performance.now() - t0;
+      }
+      const s = sessions.get(model);
+      const feeds = await take('feeds', k);
+      if (!feeds) break;
+      const t1 = performance.now();
+      const named = {};
+      s.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
+      const res = await s.session.run(named);
+      const outputs = s.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
+      const runMs = performance.now() - t1;
+      const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
+      parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
+    }
+  } finally {
+    for (const s of sessions.values()) await s.session.release();
   }
 })()
   .catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }))
@@ -76,12 +85,24 @@ interface Done {
 
 export const PIPELINE_WORKERS = 2;
 
-/** Lowers the schedule in segments and runs them on two worker threads, creation overlapping runs. */
+/** Lowers the distinct segments and runs every segment on the worker that owns its model. */
 export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
   loadOrt(); // a clear error here, not in a worker
   checkLowerable(sched);
-  const t0 = performance.now();
-  const segments = partition(sched, opts.maxNodes ?? DEFAULT_SEGMENT_NODES);
+  const segments = partition(sched, opts.bounds);
+  // Distinct models in order of first use, owned alternately by the workers.
+  const modelOf: number[] = [];
+  const firstUse: number[] = [];
+  const byKey = new Map<string, number>();
+  segments.forEach((seg, k) => {
+    let m = seg.key === undefined ? undefined : byKey.get(seg.key);
+    if (m === undefined) {
+      m = firstUse.push(k) - 1;
+      if (seg.key !== undefined) byKey.set(seg.key, m);
+    }
+    modelOf.push(m);
+  });
+  const ownerOf = (k: number) => modelOf[k] % PIPELINE_WORKERS;
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const ortPath = require.resolve(ORT_PACKAGE);
   const done = new Map<number, (d: Done) => void>();
@@ -90,10 +111,10 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     failure ??= e;
     for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
   };
-  // Workers start (and load onnxruntime) while the segments are lowered; each creates its
-  // first session as soon as that segment's model arrives.
-  const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, segments.length) }, (_, w) => {
-    const mine = segments.flatMap((_, k) => (k % PIPELINE_WORKERS === w ? [k] : []));
+  // Workers start (and load onnxruntime) while the models are lowered; each creates a session
+  // as soon as it has run everything before it and the model has arrived.
+  const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, firstUse.length) }, (_, w) => {
+    const mine = segments.flatMap((_, k) => (ownerOf(k) === w ? [[k, modelOf[k]]] : []));
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
     worker.on('message', (m: Done) => {
       if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
@@ -111,20 +132,22 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   let nodeCount = 0;
   let lowerMs = 0;
   try {
-    for (const [k, seg] of segments.entries()) {
+    for (const [m, k] of firstUse.entries()) {
       const t1 = performance.now();
-      const m = lowerSegment(sched, seg);
+      const model = lowerSegment(sched, segments[k]);
       lowerMs += performance.now() - t1;
-      nodeCount += m.nodeCount;
-      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'model', k, value: { bytes: m.bytes, inputNames: m.inputNames, outputNames: m.outputNames } });
+      nodeCount += model.nodeCount;
+      workers[ownerOf(k)].postMessage({ kind: 'model', k: m, value: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
     }
   } catch (e) {
     await stopWorkers();
     throw e;
   }
   const env = new Map<number, Wire>();
-  const arrays = inputArrays(sched, inputs);
-  sched.graph.inputs.forEach((inp, i) => env.set(inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }));
+  sched.graph.inputs.forEach((inp, i) => {
+    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
+    env.set(inp.id, { type: inp.aval.dtype, data, dims: inp.aval.shape });
+  });
   let sessionMs = 0;
   let runMs = 0;
   try {
@@ -139,7 +162,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       const needed = new Set<ArrayBufferLike>();
       for (const [id, w] of env) if (!dying.has(id)) needed.add(w.data.buffer);
       const moved = [...new Set(seg.released.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
-      workers[k % PIPELINE_WORKERS].postMessage({ kind: 'feeds', k, value: feeds }, moved);
+      workers[ownerOf(k)].postMessage({ kind: 'feeds', k, value: feeds }, moved);
       const d = await finished;
       done.delete(k);
       if (d.error || failure) throw failure ?? new Error(d.error);
@@ -152,11 +175,5 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     await stopWorkers();
   }
   const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
-  const wallMs = performance.now() - t0;
-  return {
-    outputs,
-    nodeCount,
-    segments: segments.length,
-    timings: { lowerMs, sessionMs, runMs, wallMs },
-  };
+  return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
 }

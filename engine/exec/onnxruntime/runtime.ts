@@ -19,6 +19,8 @@ export interface OrtSessionOptions {
   enableMemPattern?: boolean;
   enableCpuMemArena?: boolean;
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /** Session config entries, flattened with dots (e.g. `session.intra_op.allow_spinning`). */
+  extra?: Record<string, unknown>;
 }
 
 export interface OrtSession {
