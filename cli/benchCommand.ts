@@ -11,6 +11,7 @@ import { benchModes, sweepPeaks, withSeqAndBatch, WASM_HEAP_BYTES, type ModeRow 
 import { benchPlanAtScale, benchRevolveFlagship } from '../engine/bench/revolveBench.js';
 import transformer24lJson from '../engine/setup/examples/transformer-24l.mixflow.json';
 import { matmulLimitGflops, ortMatmulLimitGflops } from '../engine/bench/matmulLimit.js';
+import { DEFAULT_SESSION_OPTIONS } from '../engine/exec/onnxruntime/executor.js';
 import { REMATS, type Remat } from '../engine/meta/problem.js';
 import { parseSetup } from '../engine/setup/validate.js';
 import type { Setup } from '../engine/setup/types.js';
@@ -118,7 +119,7 @@ function workLine(rows: readonly ModeRow[], limits: Record<string, number>, reso
     const runOnly = r.run.kernelMs !== undefined ? ` (${rate(r.run.flops, r.run.kernelMs)} inside session.run)` : '';
     return [`${r.label} ${(r.run.flops / 1e9).toFixed(1)} GFLOP at ${rate(r.run.flops, r.run.timeMs)}${runOnly}`];
   });
-  const threads = (b: string) => (b === 'wasm' ? 'one thread, 128-bit SIMD' : b === 'onnxruntime' ? 'one intra-op thread' : 'as the backend threads it');
+  const threads = (b: string) => (b === 'wasm' ? 'one thread, 128-bit SIMD' : b === 'onnxruntime' ? `${DEFAULT_SESSION_OPTIONS.intraOpNumThreads} intra-op thread${DEFAULT_SESSION_OPTIONS.intraOpNumThreads === 1 ? '' : 's'}, as the backend runs` : 'as the backend threads it');
   const best = Object.entries(limits).map(([b, g]) => `${b}'s best 2-D matmul here: ${g.toFixed(1)} GFLOP/s (${threads(b)})`);
   return `work: ${cells.join('; ')}; ${best.join('; ')}; ${cpus().length} cores (resolved backend ${resolved})`;
 }

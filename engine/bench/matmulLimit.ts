@@ -28,7 +28,7 @@ export function matmulLimitGflops(n = 512, reps = 8): number {
 
 /**
  * The same measure on onnxruntime (one session, one MatMul of two graph inputs, so no weight
- * is pre-packed), with the session options the backend uses (one intra-op thread).
+ * is pre-packed), with the session options the backend uses (intra-op threads on every core).
  */
 export async function ortMatmulLimitGflops(n = 512, reps = 8): Promise<number> {
   const ort = loadOrt();
