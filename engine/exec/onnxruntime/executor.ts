@@ -11,9 +11,9 @@ import { loadOrt, type Ort, type OrtSession, type OrtSessionOptions, type OrtTen
  * optimisation off (`all` ran the kernels a tenth faster but took twice as long to set up);
  * intra-op threads on every core (up to 4: the ops are small), told to sleep rather than spin
  * when idle: every session owns a pool, and dozens of spinning pools on two cores ran the
- * flagship four times slower. No memory arena: sessions are kept for the whole run, and each
- * arena keeps its segment's largest need (flagship MixFlow: 1.0 GB resident with, 0.63 GB
- * without, same time).
+ * flagship four times slower. No memory arena: a repeated segment's session is kept until its
+ * last use, and each arena would keep its segment's largest need that long (flagship MixFlow:
+ * 1.0 GB resident with arenas, 0.63 GB without, same time).
  */
 export const DEFAULT_SESSION_OPTIONS: OrtSessionOptions = {
   graphOptimizationLevel: 'disabled',
@@ -71,7 +71,7 @@ interface Compiled {
 /**
  * Runs the schedule segment by segment on this thread. A segment equal to an earlier one
  * (same `key`) runs on the session compiled for it, so each repeated step or layer is lowered
- * and set up once; every session is released at the end, whatever happens. The plain form of
+ * and set up once; a session is released after the last segment that uses it (or on failure). The plain form of
  * pipeline.ts (which hides compiling behind running on two worker threads), for small graphs
  * where a worker's start-up would dominate, e.g. one op at a time.
  */
@@ -82,7 +82,9 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const env = inputTensors(ort, sched, inputs);
   const compiled = new Map<string, Compiled>();
-  const sessions: OrtSession[] = [];
+  const live = new Set<OrtSession>();
+  let created = 0;
+  const lastUse = new Map(segments.map((seg, k) => [seg.key, k]));
   let lowerMs = 0;
   let sessionMs = 0;
   let runMs = 0;
@@ -94,7 +96,8 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
     const model = lowerSegment(sched, seg);
     const t1 = performance.now();
     const session = await ort.InferenceSession.create(model.bytes, options);
-    sessions.push(session);
+    live.add(session);
+    created++;
     lowerMs += t1 - t0;
     sessionMs += performance.now() - t1;
     nodeCount += model.nodeCount;
@@ -114,10 +117,15 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
       seg.outputs.forEach((id, i) => env.set(id, res[c.outputNames[i]]));
       for (const id of seg.released) env.delete(id);
       runMs += performance.now() - t0;
+      if (seg.key === undefined || lastUse.get(seg.key) === k) {
+        if (seg.key !== undefined) compiled.delete(seg.key);
+        live.delete(c.session);
+        await c.session.release();
+      }
     }
   } finally {
-    await Promise.all(sessions.map((s) => s.release()));
+    await Promise.all([...live].map((s) => s.release()));
   }
   const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data as ArrayLike<number>));
-  return { outputs, nodeCount, segments: segments.length, sessions: sessions.length, timings: { lowerMs, sessionMs, runMs } };
+  return { outputs, nodeCount, segments: segments.length, sessions: created, timings: { lowerMs, sessionMs, runMs } };
 }

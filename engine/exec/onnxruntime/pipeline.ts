@@ -11,9 +11,9 @@ import { loadOrt, ORT_PACKAGE } from './runtime.js';
  * onnxruntime-node creates sessions and runs them on the calling thread, and a session stays
  * on the thread that made it. Two worker threads each own half of the distinct segments
  * (partition.ts): while one runs a segment, the other creates the session its next new
- * segment needs, so compiling hides behind running. Sessions live until the run ends. The
- * worker is plain JavaScript kept here as text, so it runs the same from the sources and from
- * the bundle.
+ * segment needs, so compiling hides behind running. A session is released after the last
+ * segment that uses it. The worker is plain JavaScript kept here as text, so it runs the same
+ * from the sources and from the bundle.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -40,7 +40,7 @@ const take = (kind, k) => new Promise((resolve) => {
 const sessions = new Map();
 (async () => {
   try {
-    for (const [k, model] of workerData.segments) {
+    for (const [k, model, last] of workerData.segments) {
       let createMs = 0;
       if (!sessions.has(model)) {
         const m = await take('model', model);
@@ -58,6 +58,7 @@ const sessions = new Map();
       const res = await s.session.run(named);
       const outputs = s.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
       const runMs = performance.now() - t1;
+      if (last) { sessions.delete(model); await s.session.release(); }
       const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
       parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
     }
@@ -103,6 +104,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     modelOf.push(m);
   });
   const ownerOf = (k: number) => modelOf[k] % PIPELINE_WORKERS;
+  const lastUse: number[] = [];
+  modelOf.forEach((m, k) => (lastUse[m] = k));
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const ortPath = require.resolve(ORT_PACKAGE);
   const done = new Map<number, (d: Done) => void>();
@@ -114,7 +117,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   // Workers start (and load onnxruntime) while the models are lowered; each creates a session
   // as soon as it has run everything before it and the model has arrived.
   const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, firstUse.length) }, (_, w) => {
-    const mine = segments.flatMap((_, k) => (ownerOf(k) === w ? [[k, modelOf[k]]] : []));
+    // Each segment with its model and whether it is that model's last use (its session goes then).
+    const mine = segments.flatMap((_, k) => (ownerOf(k) === w ? [[k, modelOf[k], lastUse[modelOf[k]] === k]] : []));
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
     worker.on('message', (m: Done) => {
       if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
