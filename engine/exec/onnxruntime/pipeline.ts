@@ -10,8 +10,8 @@ import { loadOrt, ORT_PACKAGE } from './runtime.js';
 /**
  * onnxruntime-node creates sessions and runs them on the calling thread, and a session stays
  * on the thread that made it. Two worker threads each own half of the distinct segments
- * (partition.ts): while one runs a segment, the other creates the session its next new
- * segment needs, so compiling hides behind running. A session is released after the last
+ * (partition.ts): while one runs a segment, the other creates the sessions its later
+ * segments need, so compiling hides behind running. A session is released after the last
  * segment that uses it. The worker is plain JavaScript kept here as text, so it runs the same
  * from the sources and from the bundle.
  */
@@ -38,16 +38,34 @@ const take = (kind, k) => new Promise((resolve) => {
   else if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
 });
 const sessions = new Map();
+// This worker's models in order of first use; \`next\` is the first not yet created.
+const mine = [...new Set(workerData.segments.map(([, model]) => model))];
+const created = new Set();
+let next = 0;
+let createMs = 0;
+const create = async (model, m) => {
+  const t0 = performance.now();
+  sessions.set(model, { session: await ort.InferenceSession.create(m.bytes, workerData.options), inputNames: m.inputNames, outputNames: m.outputNames });
+  created.add(model);
+  createMs += performance.now() - t0;
+};
 (async () => {
   try {
     for (const [k, model, last] of workerData.segments) {
-      let createMs = 0;
-      if (!sessions.has(model)) {
+      if (!created.has(model)) {
         const m = await take('model', model);
         if (!m) break;
-        const t0 = performance.now();
-        sessions.set(model, { session: await ort.InferenceSession.create(m.bytes, workerData.options), inputNames: m.inputNames, outputNames: m.outputNames });
-        createMs = performance.now() - t0;
+        await create(model, m);
+      }
+      // Until this segment's inputs arrive, create the sessions later segments will need, one
+      // at a time, letting messages in between.
+      while (!stopped && !boxes.feeds.has(k)) {
+        while (next < mine.length && created.has(mine[next])) next++;
+        if (next === mine.length || !boxes.model.has(mine[next])) break;
+        const m = boxes.model.get(mine[next]);
+        boxes.model.delete(mine[next]);
+        await create(mine[next], m);
+        await new Promise((resolve) => setImmediate(resolve));
       }
       const s = sessions.get(model);
       const feeds = await take('feeds', k);
@@ -61,6 +79,7 @@ const sessions = new Map();
       if (last) { sessions.delete(model); await s.session.release(); }
       const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
       parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
+      createMs = 0;
     }
   } finally {
     for (const s of sessions.values()) await s.session.release();
@@ -86,7 +105,10 @@ interface Done {
 
 export const PIPELINE_WORKERS = 2;
 
-/** Lowers the distinct segments and runs every segment on the worker that owns its model. */
+/**
+ * Runs every segment on the worker that owns its model, lowering the distinct models one ahead
+ * of need so the lowering overlaps the runs.
+ */
 export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
   loadOrt(); // a clear error here, not in a worker
   checkLowerable(sched);
@@ -114,8 +136,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     failure ??= e;
     for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
   };
-  // Workers start (and load onnxruntime) while the models are lowered; each creates a session
-  // as soon as it has run everything before it and the model has arrived.
+  // Workers start (and load onnxruntime) while the first model is lowered; each creates a
+  // session once its model has arrived and the worker has nothing to run.
   const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, firstUse.length) }, (_, w) => {
     // Each segment with its model and whether it is that model's last use (its session goes then).
     const mine = segments.flatMap((_, k) => (ownerOf(k) === w ? [[k, modelOf[k], lastUse[modelOf[k]] === k]] : []));
@@ -135,18 +157,17 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   };
   let nodeCount = 0;
   let lowerMs = 0;
-  try {
-    for (const [m, k] of firstUse.entries()) {
-      const t1 = performance.now();
-      const model = lowerSegment(sched, segments[k]);
-      lowerMs += performance.now() - t1;
-      nodeCount += model.nodeCount;
-      workers[ownerOf(k)].postMessage({ kind: 'model', k: m, value: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
-    }
-  } catch (e) {
-    await stopWorkers();
-    throw e;
-  }
+  let lowered = 0;
+  /** Lowers the next distinct model and sends it to its owner. */
+  const lowerNext = () => {
+    const k = firstUse[lowered];
+    const t1 = performance.now();
+    const model = lowerSegment(sched, segments[k]);
+    lowerMs += performance.now() - t1;
+    nodeCount += model.nodeCount;
+    workers[ownerOf(k)].postMessage({ kind: 'model', k: lowered, value: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
+    lowered++;
+  };
   const env = new Map<number, Wire>();
   sched.graph.inputs.forEach((inp, i) => {
     const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
@@ -166,7 +187,10 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       const needed = new Set<ArrayBufferLike>();
       for (const [id, w] of env) if (!dying.has(id)) needed.add(w.data.buffer);
       const moved = [...new Set(seg.released.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
+      while (lowered <= modelOf[k]) lowerNext();
       workers[ownerOf(k)].postMessage({ kind: 'feeds', k, value: feeds }, moved);
+      // Lowering the next model here overlaps it with this segment's run.
+      if (lowered < firstUse.length) lowerNext();
       const d = await finished;
       done.delete(k);
       if (d.error || failure) throw failure ?? new Error(d.error);
