@@ -20,11 +20,11 @@ export interface CutOptions {
 }
 
 /**
- * Measured on the flagship (L8 T4, MixFlow, block remat: 46 664 ops): 309 segments of which 44
- * distinct, 36% of the ops to compile (README, "Native execution"). Smaller marks share
- * more but run more segments, each with a fixed cost; larger ones share less.
+ * Measured on the flagship (L8 T4, block remat): MixFlow's 46 664 ops in 208 segments of which
+ * 39 distinct (37% of the ops to compile), standard's 40 706 in 152, 41 distinct. Marks twice as
+ * far apart, or half the minimum, ran both modes slower in interleaved runs (README).
  */
-export const DEFAULT_CUTS: CutOptions = { window: 8, every: 128, minNodes: 64, maxNodes: 1000 };
+export const DEFAULT_CUTS: CutOptions = { window: 8, every: 128, minNodes: 128, maxNodes: 1000 };
 
 /** What decides a node's lowering apart from where its inputs come from. */
 export function nodeSignature(n: GraphNode): string {
