@@ -61,20 +61,25 @@ export function simplify(graph: Graph, stats: Record<string, number> = {}): Grap
     return p?.op === 'full' ? (p.params.value as number) : undefined;
   };
 
+  // Declared once, not per node: closures made in the loop cost more than the rules.
+  let n: GraphNode;
+  /** Every use of `n` reads `id` instead, if it has n's shape and dtype. */
+  const replaceBy = (id: number, rule: string): boolean => {
+    if (!sameAval(avals.get(id)!, n.aval)) return false;
+    rw.replace(n.id, id);
+    uses.set(id, (uses.get(id) ?? 0) + (uses.get(n.id) ?? 0) - 1);
+    count(rule);
+    return true;
+  };
+  /** `n` now reads `from` where it read `instead`. */
+  const reads = (from: number, instead: number) => {
+    uses.set(from, (uses.get(from) ?? 0) + 1);
+    uses.set(instead, (uses.get(instead) ?? 0) - 1);
+  };
+
   for (const original of graph.nodes) {
-    let n = rw.renamed(original);
+    n = rw.renamed(original);
     const [x, y] = n.inputs;
-    const replaceBy = (id: number, rule: string): boolean => {
-      if (!sameAval(avals.get(id)!, n.aval)) return false;
-      rw.replace(n.id, id);
-      uses.set(id, (uses.get(id) ?? 0) + (uses.get(n.id) ?? 0) - 1);
-      count(rule);
-      return true;
-    };
-    const reads = (from: number, instead: number) => {
-      uses.set(from, (uses.get(from) ?? 0) + 1);
-      uses.set(instead, (uses.get(instead) ?? 0) - 1);
-    };
 
     if (n.op === 'reshape' || n.op === 'broadcastTo') {
       if (replaceBy(x, `${n.op} to its own shape`)) continue;
