@@ -3,8 +3,8 @@ import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
 import { checkLowerable, lowerSegment, type Segment } from './lower.js';
-import { partition } from './partition.js';
-import { loadOrt, type Ort, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
+import { distinctModels, partition } from './partition.js';
+import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
 
 /**
  * Session options that decide the cost here (measured on the flagship, README): graph
@@ -54,12 +54,9 @@ export interface OrtRunOptions {
   readonly shouldStop?: () => boolean;
 }
 
-/** The graph inputs as onnxruntime tensors. */
-function inputTensors(ort: Ort, sched: Schedule, inputs: readonly HostArray[]): Map<number, OrtTensor> {
-  return new Map(sched.graph.inputs.map((inp, i) => {
-    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
-    return [inp.id, new ort.Tensor(inp.aval.dtype, data, inp.aval.shape)];
-  }));
+/** The graph inputs as typed arrays, as both runners hand them to onnxruntime. */
+export function inputArrays(sched: Schedule, inputs: readonly HostArray[]): (Float32Array | Int32Array)[] {
+  return sched.graph.inputs.map((inp, i) => (inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data)));
 }
 
 interface Compiled {
@@ -69,47 +66,42 @@ interface Compiled {
 }
 
 /**
- * Runs the schedule segment by segment on this thread. A segment equal to an earlier one
- * (same `key`) runs on the session compiled for it, so each repeated step or layer is lowered
- * and set up once; a session is released after the last segment that uses it (or on failure). The plain form of
- * pipeline.ts (which hides compiling behind running on two worker threads), for small graphs
- * where a worker's start-up would dominate, e.g. one op at a time.
+ * Runs the schedule segment by segment on this thread. A segment equal to an earlier one (same
+ * model, partition.ts) runs on the session compiled for it, so each repeated step or layer is
+ * lowered and set up once; a session is released after the last segment that uses it (or on
+ * failure). The plain form of pipeline.ts (which hides compiling behind running on two worker
+ * threads), for small graphs where a worker's start-up would dominate, e.g. one op at a time.
  */
 export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
   const ort = loadOrt();
   checkLowerable(sched);
   const segments = partition(sched, opts.bounds);
+  const { modelOf, firstUse, lastUse } = distinctModels(segments);
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
-  const env = inputTensors(ort, sched, inputs);
-  const compiled = new Map<string, Compiled>();
-  const live = new Set<OrtSession>();
-  let created = 0;
-  const lastUse = new Map(segments.map((seg, k) => [seg.key, k]));
+  const arrays = inputArrays(sched, inputs);
+  const env = new Map<number, OrtTensor>(sched.graph.inputs.map((inp, i) => [inp.id, new ort.Tensor(inp.aval.dtype, arrays[i], inp.aval.shape)]));
+  const compiled = new Map<number, Compiled>();
   let lowerMs = 0;
   let sessionMs = 0;
   let runMs = 0;
   let nodeCount = 0;
   const compile = async (seg: Segment): Promise<Compiled> => {
-    const known = seg.key === undefined ? undefined : compiled.get(seg.key);
-    if (known) return known;
     const t0 = performance.now();
     const model = lowerSegment(sched, seg);
     const t1 = performance.now();
     const session = await ort.InferenceSession.create(model.bytes, options);
-    live.add(session);
-    created++;
     lowerMs += t1 - t0;
     sessionMs += performance.now() - t1;
     nodeCount += model.nodeCount;
-    const c = { session, inputNames: model.inputNames, outputNames: model.outputNames };
-    if (seg.key !== undefined) compiled.set(seg.key, c);
-    return c;
+    return { session, inputNames: model.inputNames, outputNames: model.outputNames };
   };
   try {
     for (const [k, seg] of segments.entries()) {
       if (opts.shouldStop?.()) throw new Cancelled();
       opts.onSegment?.(k, segments.length, seg);
-      const c = await compile(seg);
+      const m = modelOf[k];
+      if (firstUse[m] === k) compiled.set(m, await compile(seg));
+      const c = compiled.get(m)!;
       const t0 = performance.now();
       const feeds: Record<string, OrtTensor> = {};
       seg.inputs.forEach((id, i) => (feeds[c.inputNames[i]] = env.get(id)!));
@@ -117,15 +109,14 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
       seg.outputs.forEach((id, i) => env.set(id, res[c.outputNames[i]]));
       for (const id of seg.released) env.delete(id);
       runMs += performance.now() - t0;
-      if (seg.key === undefined || lastUse.get(seg.key) === k) {
-        if (seg.key !== undefined) compiled.delete(seg.key);
-        live.delete(c.session);
+      if (lastUse[m] === k) {
+        compiled.delete(m);
         await c.session.release();
       }
     }
   } finally {
-    await Promise.all([...live].map((s) => s.release()));
+    await Promise.all([...compiled.values()].map((c) => c.session.release()));
   }
   const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data as ArrayLike<number>));
-  return { outputs, nodeCount, segments: segments.length, sessions: created, timings: { lowerMs, sessionMs, runMs } };
+  return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
 }

@@ -52,3 +52,30 @@ function segmentKey(sched: Schedule, seg: Omit<Segment, 'key'>, signatures: read
   parts.push(`→${seg.outputs.map((id) => ref.get(id)).join(',')}`);
   return parts.join(';');
 }
+
+/** Segments grouped by key: one model per distinct segment, numbered in order of first use. */
+export interface Models {
+  /** Each segment's model. */
+  readonly modelOf: readonly number[];
+  /** Each model's first segment (where it is lowered and its session created). */
+  readonly firstUse: readonly number[];
+  /** Each model's last segment (after which its session is released). */
+  readonly lastUse: readonly number[];
+}
+
+export function distinctModels(segments: readonly Segment[]): Models {
+  const modelOf: number[] = [];
+  const firstUse: number[] = [];
+  const lastUse: number[] = [];
+  const byKey = new Map<string, number>();
+  segments.forEach((seg, k) => {
+    let m = seg.key === undefined ? undefined : byKey.get(seg.key);
+    if (m === undefined) {
+      m = firstUse.push(k) - 1;
+      if (seg.key !== undefined) byKey.set(seg.key, m);
+    }
+    modelOf.push(m);
+    lastUse[m] = k;
+  });
+  return { modelOf, firstUse, lastUse };
+}

@@ -2,9 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { DEFAULT_SESSION_OPTIONS, type OrtRun, type OrtRunOptions } from './executor.js';
+import { DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
-import { partition } from './partition.js';
+import { distinctModels, partition } from './partition.js';
 import { loadOrt, ORT_PACKAGE } from './runtime.js';
 
 /**
@@ -113,21 +113,9 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
   loadOrt(); // a clear error here, not in a worker
   checkLowerable(sched);
   const segments = partition(sched, opts.bounds);
-  // Distinct models in order of first use, owned alternately by the workers.
-  const modelOf: number[] = [];
-  const firstUse: number[] = [];
-  const byKey = new Map<string, number>();
-  segments.forEach((seg, k) => {
-    let m = seg.key === undefined ? undefined : byKey.get(seg.key);
-    if (m === undefined) {
-      m = firstUse.push(k) - 1;
-      if (seg.key !== undefined) byKey.set(seg.key, m);
-    }
-    modelOf.push(m);
-  });
+  // Distinct models, owned alternately by the workers in order of first use.
+  const { modelOf, firstUse, lastUse } = distinctModels(segments);
   const ownerOf = (k: number) => modelOf[k] % PIPELINE_WORKERS;
-  const lastUse: number[] = [];
-  modelOf.forEach((m, k) => (lastUse[m] = k));
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const ortPath = require.resolve(ORT_PACKAGE);
   const done = new Map<number, (d: Done) => void>();
@@ -168,11 +156,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     workers[ownerOf(k)].postMessage({ kind: 'model', k: lowered, value: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
     lowered++;
   };
-  const env = new Map<number, Wire>();
-  sched.graph.inputs.forEach((inp, i) => {
-    const data = inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data);
-    env.set(inp.id, { type: inp.aval.dtype, data, dims: inp.aval.shape });
-  });
+  const arrays = inputArrays(sched, inputs);
+  const env = new Map<number, Wire>(sched.graph.inputs.map((inp, i) => [inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }]));
   let sessionMs = 0;
   let runMs = 0;
   try {
