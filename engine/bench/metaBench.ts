@@ -65,9 +65,9 @@ export async function benchModes(
   { runs = 3, force = false, onRun, also = [] }: { runs?: number; force?: boolean; onRun?: (mode: Mode, run: MetaRun) => void; also?: readonly BackendName[] } = {},
 ): Promise<ModeRow[]> {
   const backends: { choice: BackendChoice; resolved: string }[] = [{ choice: backend, resolved }, ...also.map((b) => ({ choice: b, resolved: b }))];
-  const times = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
-  const sessions = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
-  const kernels = backends.map(() => ({ standard: [] as number[], mixflow: [] as number[] }));
+  // Per backend and mode, one entry per repetition: time, and on onnxruntime its compile and kernel parts.
+  const samples = () => ({ timeMs: [] as number[], setupMs: [] as number[], kernelMs: [] as number[] });
+  const seen = backends.map(() => ({ standard: samples(), mixflow: samples() }));
   // One static plan per mode (breakdown, fit check) for all repetitions.
   const plans: Record<Mode, Plan> = { standard: estimateMeta(setup, { mode: 'standard', remat }), mixflow: estimateMeta(setup, { mode: 'mixflow', remat }) };
   let inputs: Materialised | undefined; // made once, and only if a mode fits
@@ -80,12 +80,13 @@ export async function benchModes(
         first[b][mode] ??= r;
         if (!r.run) continue;
         if (r.run.peakBytes !== first[b][mode]!.run!.peakBytes) throw new Error(`${mode}: the peak changed between runs (${first[b][mode]!.run!.peakBytes} vs ${r.run.peakBytes})`);
-        times[b][mode].push(r.run.timeMs);
+        const at = seen[b][mode];
+        at.timeMs.push(r.run.timeMs);
         const ort = r.run.ortTimings;
         if (ort) {
           // Compiling: lowering and creating the sessions of the distinct segments.
-          sessions[b][mode].push(ort.lowerMs + ort.sessionMs);
-          kernels[b][mode].push(ort.runMs);
+          at.setupMs.push(ort.lowerMs + ort.sessionMs);
+          at.kernelMs.push(ort.runMs);
         }
         onRun?.(mode, r.run);
       }
@@ -97,10 +98,9 @@ export async function benchModes(
     const mix = first[b].mixflow!;
     const withTimes = (r: ModeRow, mode: Mode): ModeRow => {
       if (!r.run) return r;
-      const ss = sessions[b][mode];
-      const ks = kernels[b][mode];
+      const { timeMs, setupMs, kernelMs } = seen[b][mode];
       const label = b === 0 ? r.label : `${r.label} (${backends[b].resolved})`;
-      return { ...r, label, run: { ...r.run, timeMs: median(times[b][mode]), timesMs: times[b][mode], ...(ss.length ? { setupMs: median(ss), kernelMs: median(ks) } : {}) } };
+      return { ...r, label, run: { ...r.run, timeMs: median(timeMs), timesMs: timeMs, ...(setupMs.length ? { setupMs: median(setupMs), kernelMs: median(kernelMs) } : {}) } };
     };
     const diff = std.run && mix.run ? maxRelativeDifference(std.run.metaGrads, mix.run.metaGrads) : undefined;
     return [withTimes(std.row, 'standard'), { ...withTimes(mix.row, 'mixflow'), maxRelDiff: diff }];
