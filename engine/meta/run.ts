@@ -1,6 +1,6 @@
 import { tfjsBackend, useBackend, type BackendChoice, type BackendName } from '../exec/backend.js';
 import type { OrtTimings } from '../exec/onnxruntime/executor.js';
-import { runPipelined } from '../exec/onnxruntime/pipeline.js';
+import { runPipelined, startOrtWorkers, type OrtWorkers } from '../exec/onnxruntime/pipeline.js';
 import type { Segment } from '../exec/onnxruntime/lower.js';
 import type { StepEvent } from '../exec/interpret.js';
 import type { MemoryProfile } from '../exec/memory.js';
@@ -113,32 +113,41 @@ function progressReporter(opts: MetaRunOptions): ((e: StepEvent) => void) | unde
 }
 
 /** The graph on onnxruntime; the memory is the static plan's (see `MetaRun.memorySource`). */
-async function runOnOrt(sched: Schedule, inputs: HostArray[], opts: MetaRunOptions) {
+async function runOnOrt(sched: Schedule, inputs: HostArray[], opts: MetaRunOptions, workers: OrtWorkers) {
   const report = opts.onProgress;
   const onSegment = report && ((k: number, of: number, seg: Segment) => {
     const n = seg.nodes[0];
     report({ phase: 'running', done: k, total: of, scope: n?.scope ?? '', origin: n?.origin ?? 'primal' });
   });
-  const r = await runPipelined(sched, inputs, { onSegment, shouldStop: opts.shouldStop });
+  const r = await runPipelined(sched, inputs, { onSegment, shouldStop: opts.shouldStop }, workers);
   return { outputs: r.outputs, memory: planMemory(sched), nodeMs: [] as number[], ortTimings: r.timings };
 }
 
 /** Traces, transforms and runs a setup's meta-gradient; `timeMs` covers exactly that. */
 export async function runMeta(setup: Setup, data: Materialised, opts: MetaRunOptions): Promise<MetaRun> {
   const backend = opts.precision === 'float64' ? 'reference' : await useBackend(opts.backend);
+  // Per-op times (profiles) need our executor: onnxruntime runs the graph as a whole.
+  const executor = backend === 'onnxruntime' && opts.timeNodes ? tfjsBackend() : backend;
   const t0 = performance.now();
+  // onnxruntime's workers load it while the graph is traced.
+  const workers = executor === 'onnxruntime' ? startOrtWorkers() : undefined;
   const report = opts.onProgress;
   report?.({ phase: 'tracing', done: 0, total: 0, scope: '', origin: 'primal' });
-  const { traced, sched, passes } = planMeta(setup, opts, report && ((done) => report({ phase: 'tracing', done, total: 0, scope: '', origin: 'primal' })));
+  let planned: ReturnType<typeof planMeta>;
+  try {
+    planned = planMeta(setup, opts, report && ((done) => report({ phase: 'tracing', done, total: 0, scope: '', origin: 'primal' })));
+  } catch (e) {
+    await workers?.stop();
+    throw e;
+  }
+  const { traced, sched, passes } = planned;
   const traceMs = performance.now() - t0;
   const run = { onStep: progressReporter(opts), shouldStop: opts.shouldStop, timeNodes: opts.timeNodes };
   const inputs = hostInputs(data);
-  // Per-op times (profiles) need our executor: onnxruntime runs the graph as a whole.
-  const executor = backend === 'onnxruntime' && opts.timeNodes ? tfjsBackend() : backend;
-  const res = executor === 'reference'
-    ? await runRefAsync(sched, inputs, run)
-    : executor === 'onnxruntime'
-      ? await runOnOrt(sched, inputs, opts)
+  const res = workers
+    ? await runOnOrt(sched, inputs, opts, workers)
+    : executor === 'reference'
+      ? await runRefAsync(sched, inputs, run)
       : await runTfjsAsync(sched, inputs, run);
   const outputs = res.outputs.map((o) => ('data' in o ? o.data : o));
   const timeMs = performance.now() - t0;

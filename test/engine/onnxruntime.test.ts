@@ -18,7 +18,7 @@ import { runOnnxruntime } from '../../engine/exec/onnxruntime/executor.js';
 import { lowerToOnnx, NoOnnxLowering } from '../../engine/exec/onnxruntime/lower.js';
 import { contentCuts, fixedCuts, nodeSignature } from '../../engine/exec/onnxruntime/cuts.js';
 import { partition } from '../../engine/exec/onnxruntime/partition.js';
-import { runPipelined } from '../../engine/exec/onnxruntime/pipeline.js';
+import { runPipelined, startOrtWorkers } from '../../engine/exec/onnxruntime/pipeline.js';
 import { ortAvailable, ORT_INSTALL_HINT, OrtUnavailable } from '../../engine/exec/onnxruntime/runtime.js';
 import { schedule } from '../../engine/exec/schedule.js';
 import type { Graph, Params } from '../../engine/ir/graph.js';
@@ -294,6 +294,25 @@ test('repeated segments share one session (both runners) and give the same value
   const piped = await runPipelined(schedule(g), x, { bounds: fixedCuts(120, 3) });
   assert.equal(piped.sessions, shared.sessions);
   assert.deepEqual(Array.from(piped.outputs[0]), Array.from(shared.outputs[0]));
+  // Workers started before the graph exists (as runMeta does while tracing) give the same.
+  const early = startOrtWorkers();
+  const pre = await runPipelined(schedule(g), x, { bounds: fixedCuts(120, 3) }, early);
+  assert.deepEqual(Array.from(pre.outputs[0]), Array.from(shared.outputs[0]));
+});
+
+test('started workers that are never given a graph stop cleanly', { skip }, async () => {
+  const workers = startOrtWorkers();
+  const exits = workers.threads.map((t) => new Promise<number>((resolve) => t.once('exit', resolve)));
+  await workers.stop();
+  assert.deepEqual(await Promise.all(exits), [0, 0]);
+});
+
+test('a run cancelled between segments stops its workers and reports Cancelled', { skip }, async () => {
+  const g = repeatedChain(40);
+  const x = [{ shape: [2], data: [0.3, -1.2] }];
+  let polls = 0;
+  await assert.rejects(runPipelined(schedule(g), x, { bounds: fixedCuts(120, 3), shouldStop: () => ++polls > 5 }), Cancelled);
+  assert.equal(polls, 6);
 });
 
 

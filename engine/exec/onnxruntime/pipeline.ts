@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
+import { SessionsAhead } from './ahead.js';
 import { DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
@@ -11,82 +12,65 @@ import { loadOrt, ORT_PACKAGE } from './runtime.js';
  * onnxruntime-node creates sessions and runs them on the calling thread, and a session stays
  * on the thread that made it. Two worker threads each own half of the distinct segments
  * (partition.ts): while one runs a segment, the other creates the sessions its later
- * segments need, so compiling hides behind running. A session is released after the last
- * segment that uses it. The worker is plain JavaScript kept here as text, so it runs the same
- * from the sources and from the bundle.
+ * segments need, so compiling hides behind running; when to create which is planned here
+ * (ahead.ts), so that a creation rarely holds up the next segment. A session is released
+ * after the last segment that uses it. The workers start (and load onnxruntime) before the
+ * graph is traced (`startOrtWorkers`).
+ *
+ * A worker does what it is told, in order: keep a model, create its session, run a segment
+ * (creating the session first if not yet done). It is plain JavaScript kept here as text, so
+ * it runs the same from the sources and from the bundle.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
-// Mailboxes: a model by distinct segment (sent as soon as it is lowered), feeds by segment.
-// 'stop' ends the worker at its next wait (it is never terminated inside onnxruntime's native
-// code, which aborts the process).
-const boxes = { model: new Map(), feeds: new Map() };
-const waiting = { model: new Map(), feeds: new Map() };
-let stopped = false;
-parentPort.on('message', (m) => {
-  if (m.kind === 'stop') {
-    stopped = true;
-    for (const kind of ['model', 'feeds']) { for (const w of waiting[kind].values()) w(null); waiting[kind].clear(); }
-    return;
-  }
-  const w = waiting[m.kind].get(m.k);
-  if (w) { waiting[m.kind].delete(m.k); w(m.value); } else boxes[m.kind].set(m.k, m.value);
-});
-const take = (kind, k) => new Promise((resolve) => {
-  if (stopped) resolve(null);
-  else if (boxes[kind].has(k)) { const v = boxes[kind].get(k); boxes[kind].delete(k); resolve(v); } else waiting[kind].set(k, resolve);
-});
+let options;
+const models = new Map();
 const sessions = new Map();
-// This worker's models in order of first use; \`next\` is the first not yet created.
-const mine = [...new Set(workerData.segments.map(([, model]) => model))];
-const created = new Set();
-let next = 0;
-let createMs = 0;
-const create = async (model, m) => {
-  const t0 = performance.now();
-  sessions.set(model, { session: await ort.InferenceSession.create(m.bytes, workerData.options), inputNames: m.inputNames, outputNames: m.outputNames });
-  created.add(model);
-  createMs += performance.now() - t0;
+let stopped = false;
+// Commands run one after another; after 'stop' the rest are skipped, the sessions released
+// and the port closed (a worker is never terminated inside onnxruntime's native code, which
+// aborts the process).
+let chain = Promise.resolve();
+const then = (f) => {
+  chain = chain.then(() => (stopped ? undefined : f())).catch((e) => {
+    stopped = true;
+    parentPort.postMessage({ kind: 'error', error: String((e && e.stack) || e) });
+  });
 };
-(async () => {
-  try {
-    for (const [k, model, last] of workerData.segments) {
-      if (!created.has(model)) {
-        const m = await take('model', model);
-        if (!m) break;
-        await create(model, m);
-      }
-      // Until this segment's inputs arrive, create the sessions later segments will need, one
-      // at a time, letting messages in between.
-      while (!stopped && !boxes.feeds.has(k)) {
-        while (next < mine.length && created.has(mine[next])) next++;
-        if (next === mine.length || !boxes.model.has(mine[next])) break;
-        const m = boxes.model.get(mine[next]);
-        boxes.model.delete(mine[next]);
-        await create(mine[next], m);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const s = sessions.get(model);
-      const feeds = await take('feeds', k);
-      if (!feeds) break;
-      const t1 = performance.now();
-      const named = {};
-      s.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
-      const res = await s.session.run(named);
-      const outputs = s.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
-      const runMs = performance.now() - t1;
-      if (last) { sessions.delete(model); await s.session.release(); }
-      const buffers = [...new Set(outputs.map((o) => o.data.buffer))];
-      parentPort.postMessage({ k, outputs, createMs, runMs }, buffers);
-      createMs = 0;
-    }
-  } finally {
-    for (const s of sessions.values()) await s.session.release();
+const create = async (m) => {
+  if (sessions.has(m)) return;
+  const t0 = performance.now();
+  const model = models.get(m);
+  models.delete(m);
+  sessions.set(m, { session: await ort.InferenceSession.create(model.bytes, options), inputNames: model.inputNames, outputNames: model.outputNames });
+  parentPort.postMessage({ kind: 'created', m, ms: performance.now() - t0 });
+};
+const run = async ({ k, m, last, feeds }) => {
+  await create(m);
+  const s = sessions.get(m);
+  const t0 = performance.now();
+  const named = {};
+  s.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
+  const res = await s.session.run(named);
+  const outputs = s.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
+  const ms = performance.now() - t0;
+  if (last) { sessions.delete(m); await s.session.release(); }
+  parentPort.postMessage({ kind: 'ran', k, outputs, ms }, [...new Set(outputs.map((o) => o.data.buffer))]);
+};
+parentPort.on('message', (msg) => {
+  if (msg.kind === 'options') options = msg.options;
+  else if (msg.kind === 'model') models.set(msg.m, msg.model);
+  else if (msg.kind === 'create') then(() => create(msg.m));
+  else if (msg.kind === 'run') then(() => run(msg));
+  else if (msg.kind === 'stop') {
+    stopped = true;
+    chain.then(async () => {
+      for (const s of sessions.values()) await s.session.release();
+      parentPort.close();
+    });
   }
-})()
-  .catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }))
-  .finally(() => parentPort.close());
+});
 `;
 
 interface Wire {
@@ -95,98 +79,141 @@ interface Wire {
   dims: readonly number[];
 }
 
-interface Done {
-  k: number;
-  outputs: Wire[];
-  createMs: number;
-  runMs: number;
-  error?: string;
-}
+/** What a worker reports. */
+type Report =
+  | { kind: 'ran'; k: number; outputs: Wire[]; ms: number }
+  | { kind: 'created'; m: number; ms: number }
+  | { kind: 'error'; error: string };
 
 export const PIPELINE_WORKERS = 2;
 
+/** Worker threads that have started loading onnxruntime and wait for their segments. */
+export interface OrtWorkers {
+  readonly threads: readonly Worker[];
+  /** Asks every worker to finish what it is doing and resolves when all have exited. */
+  stop(): Promise<void>;
+}
+
 /**
- * Runs every segment on the worker that owns its model, lowering the distinct models one ahead
- * of need so the lowering overlaps the runs.
+ * Starts the workers now, so that loading onnxruntime overlaps whatever comes before the run
+ * (tracing and the graph passes). Every started pool must reach `runPipelined` or `stop`.
  */
-export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}): Promise<OrtRun> {
+export function startOrtWorkers(): OrtWorkers {
   loadOrt(); // a clear error here, not in a worker
-  checkLowerable(sched);
-  const segments = partition(sched, opts.bounds);
-  // Distinct models, owned alternately by the workers in order of first use.
-  const { modelOf, firstUse, lastUse } = distinctModels(segments);
-  const ownerOf = (k: number) => modelOf[k] % PIPELINE_WORKERS;
-  const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const ortPath = require.resolve(ORT_PACKAGE);
-  const done = new Map<number, (d: Done) => void>();
+  const threads = Array.from({ length: PIPELINE_WORKERS }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } }));
+  const exited = threads.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+  return {
+    threads,
+    async stop() {
+      for (const w of threads) w.postMessage({ kind: 'stop' });
+      await Promise.all(exited);
+    },
+  };
+}
+
+/**
+ * Runs every segment on the worker that owns its model, lowering the distinct models in order
+ * of first use while earlier segments run. Uses (and stops) `workers` if given.
+ */
+export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}, workers = startOrtWorkers()): Promise<OrtRun> {
   let failure: Error | undefined;
+  let wake = () => {};
+  const ran = new Map<number, Extract<Report, { kind: 'ran' }>>();
+  let sessionMs = 0;
+  let ahead: SessionsAhead | undefined;
   const fail = (e: Error) => {
     failure ??= e;
-    for (const resolve of done.values()) resolve({ k: -1, outputs: [], createMs: 0, runMs: 0, error: e.message });
+    wake();
   };
-  // Workers start (and load onnxruntime) while the first model is lowered; each creates a
-  // session once its model has arrived and the worker has nothing to run.
-  const workers = Array.from({ length: Math.min(PIPELINE_WORKERS, firstUse.length) }, (_, w) => {
-    // Each segment with its model and whether it is that model's last use (its session goes then).
-    const mine = segments.flatMap((_, k) => (ownerOf(k) === w ? [[k, modelOf[k], lastUse[modelOf[k]] === k]] : []));
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, options, segments: mine } });
-    worker.on('message', (m: Done) => {
-      if (m.error) return fail(new Error(`onnxruntime worker: ${m.error}`));
-      done.get(m.k)?.(m);
+  workers.threads.forEach((thread, w) => {
+    thread.on('message', (r: Report) => {
+      if (r.kind === 'error') fail(new Error(`onnxruntime worker: ${r.error}`));
+      else if (r.kind === 'created') {
+        sessionMs += r.ms;
+        ahead?.created(w, r.m, r.ms, performance.now());
+      } else {
+        ran.set(r.k, r);
+        wake();
+      }
     });
-    worker.on('error', fail);
-    return worker;
+    thread.on('error', fail);
   });
-  const exited = workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
-  /** Asks every worker to finish at its next wait and waits until all have. */
-  const stopWorkers = async () => {
-    for (const w of workers) w.postMessage({ kind: 'stop' });
-    await Promise.all(exited);
-  };
-  let nodeCount = 0;
-  let lowerMs = 0;
-  let lowered = 0;
-  /** Lowers the next distinct model and sends it to its owner. */
-  const lowerNext = () => {
-    const k = firstUse[lowered];
-    const t1 = performance.now();
-    const model = lowerSegment(sched, segments[k]);
-    lowerMs += performance.now() - t1;
-    nodeCount += model.nodeCount;
-    workers[ownerOf(k)].postMessage({ kind: 'model', k: lowered, value: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
-    lowered++;
-  };
-  const arrays = inputArrays(sched, inputs);
-  const env = new Map<number, Wire>(sched.graph.inputs.map((inp, i) => [inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }]));
-  let sessionMs = 0;
-  let runMs = 0;
   try {
+    checkLowerable(sched);
+    const segments = partition(sched, opts.bounds);
+    // Distinct models, owned alternately by the workers in order of first use.
+    const { modelOf, firstUse, lastUse } = distinctModels(segments);
+    const ownerOf = modelOf.map((m) => m % workers.threads.length);
+    ahead = new SessionsAhead({ ownerOf, modelOf, modelOps: firstUse.map((k) => segments[k].nodes.length), workers: workers.threads.length });
+    const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
+    for (const t of workers.threads) t.postMessage({ kind: 'options', options });
+    let nodeCount = 0;
+    let lowerMs = 0;
+    let lowered = 0;
+    /** Lowers the distinct models up to `m` and sends each to its owner. */
+    const lowerUpTo = (m: number) => {
+      for (; lowered <= m; lowered++) {
+        const k = firstUse[lowered];
+        const t0 = performance.now();
+        const model = lowerSegment(sched, segments[k]);
+        lowerMs += performance.now() - t0;
+        nodeCount += model.nodeCount;
+        workers.threads[ownerOf[k]].postMessage({ kind: 'model', m: lowered, model: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
+      }
+    };
+    const arrays = inputArrays(sched, inputs);
+    const env = new Map<number, Wire>();
+    // How many live values each buffer backs: a buffer moves to a worker (rather than being
+    // copied) only when every value on it dies there.
+    const backing = new Map<ArrayBufferLike, number>();
+    const put = (id: number, w: Wire) => {
+      env.set(id, w);
+      backing.set(w.data.buffer, (backing.get(w.data.buffer) ?? 0) + 1);
+    };
+    const drop = (id: number) => {
+      const b = env.get(id)!.data.buffer;
+      const n = backing.get(b)! - 1;
+      if (n) backing.set(b, n);
+      else backing.delete(b);
+      env.delete(id);
+    };
+    sched.graph.inputs.forEach((inp, i) => put(inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }));
+    let runMs = 0;
     for (const [k, seg] of segments.entries()) {
       if (opts.shouldStop?.()) throw new Cancelled();
       opts.onSegment?.(k, segments.length, seg);
-      const finished = new Promise<Done>((resolve) => done.set(k, resolve));
       const feeds = seg.inputs.map((id) => env.get(id)!);
-      // A value no later segment reads moves to the worker instead of being copied, unless its
-      // buffer backs another value still needed.
-      const dying = new Set(seg.released);
-      const needed = new Set<ArrayBufferLike>();
-      for (const [id, w] of env) if (!dying.has(id)) needed.add(w.data.buffer);
-      const moved = [...new Set(seg.released.map((id) => env.get(id)!.data.buffer))].filter((b) => !needed.has(b) && b instanceof ArrayBuffer) as ArrayBuffer[];
-      while (lowered <= modelOf[k]) lowerNext();
-      workers[ownerOf(k)].postMessage({ kind: 'feeds', k, value: feeds }, moved);
-      // Lowering the next model here overlaps it with this segment's run.
-      if (lowered < firstUse.length) lowerNext();
-      const d = await finished;
-      done.delete(k);
-      if (d.error || failure) throw failure ?? new Error(d.error);
-      sessionMs += d.createMs;
-      runMs += d.runMs;
-      seg.outputs.forEach((id, i) => env.set(id, d.outputs[i]));
-      for (const id of seg.released) env.delete(id);
+      // Values no later segment reads move to the worker; the others are copied. (Moving every
+      // input and handing it back instead made the main thread collect garbage several times
+      // as often: slower.)
+      const dying = new Map<ArrayBufferLike, number>();
+      for (const id of seg.released) {
+        const b = env.get(id)!.data.buffer;
+        dying.set(b, (dying.get(b) ?? 0) + 1);
+      }
+      const moved = [...dying].flatMap(([b, n]) => (n === backing.get(b) && b instanceof ArrayBuffer ? [b] : []));
+      const m = modelOf[k];
+      lowerUpTo(m);
+      workers.threads[ownerOf[k]].postMessage({ kind: 'run', k, m, last: lastUse[m] === k, feeds }, moved);
+      // While it runs: the sessions to create ahead, and the next model lowered.
+      for (const [w, later] of ahead.started(k, performance.now())) {
+        lowerUpTo(later);
+        workers.threads[w].postMessage({ kind: 'create', m: later });
+      }
+      if (lowered < firstUse.length) lowerUpTo(lowered);
+      while (!ran.has(k) && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure;
+      const r = ran.get(k)!;
+      ran.delete(k);
+      ahead.ran(k, r.ms, performance.now());
+      runMs += r.ms;
+      seg.outputs.forEach((id, i) => put(id, r.outputs[i]));
+      for (const id of seg.released) drop(id);
     }
+    const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
+    return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
   } finally {
-    await stopWorkers();
+    await workers.stop();
   }
-  const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
-  return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
 }
