@@ -1,5 +1,6 @@
 import type { Aval } from '../core/aval.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
+import { idBound, liveNodes } from '../ir/live.js';
 
 /**
  * The execution plan both executors and the static planner follow: live nodes in trace
@@ -11,18 +12,6 @@ export interface Schedule {
   readonly order: readonly GraphNode[];
   readonly releaseAfter: readonly (readonly number[])[];
   readonly avalOf: ReadonlyMap<number, Aval>;
-}
-
-function liveNodes(graph: Graph): GraphNode[] {
-  const needed = new Set(graph.outputs);
-  const kept: GraphNode[] = [];
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const n = graph.nodes[i];
-    if (!needed.has(n.id)) continue;
-    kept.push(n);
-    for (const id of n.inputs) needed.add(id);
-  }
-  return kept.reverse();
 }
 
 function placeSourcesLate(nodes: GraphNode[]): GraphNode[] {
@@ -46,13 +35,23 @@ export function schedule(graph: Graph): Schedule {
   const order = placeSourcesLate(liveNodes(graph));
   const avalOf = new Map<number, Aval>(graph.inputs.map((i) => [i.id, i.aval]));
   for (const n of order) avalOf.set(n.id, n.aval);
-  const kept = new Set([...graph.inputs.map((i) => i.id), ...graph.outputs]);
-  const lastUse = new Map<number, number>();
+  const bound = idBound(graph);
+  const kept = new Uint8Array(bound);
+  for (const i of graph.inputs) kept[i.id] = 1;
+  for (const id of graph.outputs) kept[id] = 1;
+  // Each value's last step, and the values in order of first appearance (the order in which
+  // each step releases them).
+  const lastUse = new Int32Array(bound).fill(-1);
+  const seen: number[] = [];
+  const use = (id: number, step: number) => {
+    if (lastUse[id] < 0) seen.push(id);
+    lastUse[id] = step;
+  };
   order.forEach((n, step) => {
-    lastUse.set(n.id, step);
-    for (const id of n.inputs) lastUse.set(id, step);
+    use(n.id, step);
+    for (const id of n.inputs) use(id, step);
   });
   const releaseAfter: number[][] = order.map(() => []);
-  for (const [id, step] of lastUse) if (!kept.has(id)) releaseAfter[step].push(id);
+  for (const id of seen) if (!kept[id]) releaseAfter[lastUse[id]].push(id);
   return { graph, order, releaseAfter, avalOf };
 }

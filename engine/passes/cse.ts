@@ -1,5 +1,7 @@
 import { avalBytes } from '../core/aval.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
+import { idBound } from '../ir/live.js';
+import { paramsKey } from '../ir/paramsKey.js';
 import { planMemory } from '../exec/memory.js';
 import { schedule } from '../exec/schedule.js';
 import { RangeMax } from './rangeMax.js';
@@ -7,7 +9,7 @@ import { Rewriter } from './rewrite.js';
 
 /** Ops whose result depends on their inputs and parameters alone (all of ours). */
 function key(n: GraphNode): string {
-  return `${n.op}|${n.aval.dtype}|${n.aval.shape.join(',')}|${n.inputs.join(',')}|${JSON.stringify(n.params)}`;
+  return `${n.op}|${n.aval.dtype}|${n.aval.shape.join(',')}|${n.inputs.join(',')}|${paramsKey(n.params)}`;
 }
 
 export interface CseOptions {
@@ -35,36 +37,39 @@ export function eliminateCommonSubexpressions(graph: Graph, stats: Record<string
   const sched = schedule(graph);
   const plan = spend ? planMemory(sched) : undefined;
   const headroom = plan && new RangeMax(plan.steps.map((s) => s.highWaterBytes));
-  const position = new Map<number, number>();
-  const lastUse = new Map<number, number>();
+  // Indexed by value id (dense); -1: never.
+  const bound = idBound(graph);
+  const position = new Int32Array(bound).fill(-1);
+  const lastUse = new Int32Array(bound).fill(-1);
   sched.order.forEach((n, step) => {
-    position.set(n.id, step);
-    for (const id of n.inputs) lastUse.set(id, step);
+    position[n.id] = step;
+    for (const id of n.inputs) lastUse[id] = step;
   });
-  const kept = new Set(graph.outputs);
+  const kept = new Uint8Array(bound);
+  for (const id of graph.outputs) kept[id] = 1;
   const end = sched.order.length;
-  const lifeEnd = (id: number) => (kept.has(id) ? end : lastUse.get(id) ?? position.get(id)!);
+  const lifeEnd = (id: number) => (kept[id] ? end : lastUse[id] >= 0 ? lastUse[id] : position[id]);
 
   const rw = new Rewriter(graph);
   const first = new Map<string, number>();
   for (const original of graph.nodes) {
     const n = rw.renamed(original);
-    const at = position.get(n.id);
-    if (at === undefined) continue; // dead: the schedule never runs it
+    const at = position[n.id];
+    if (at < 0) continue; // dead: the schedule never runs it
     const k = key(n);
     const earlier = first.get(k);
     if (earlier !== undefined) {
       // Steps where neither value is alive today, so keeping `earlier` costs its bytes:
       // from its death to the duplicate's birth, or the other way round for a constant
       // traced later but used earlier.
-      const [from, to] = lifeEnd(earlier) < at ? [lifeEnd(earlier) + 1, at - 1] : [lifeEnd(n.id) + 1, position.get(earlier)! - 1];
+      const [from, to] = lifeEnd(earlier) < at ? [lifeEnd(earlier) + 1, at - 1] : [lifeEnd(n.id) + 1, position[earlier] - 1];
       const bytes = avalBytes(n.aval);
       if (from > to || (headroom && plan && headroom.query(from, to) + bytes <= plan.peakBytes)) {
         headroom?.add(from, to, bytes);
         rw.replace(n.id, earlier);
-        lastUse.set(earlier, Math.max(lifeEnd(earlier), lifeEnd(n.id)));
-        position.set(earlier, Math.min(at, position.get(earlier)!));
-        if (kept.has(n.id)) kept.add(earlier);
+        lastUse[earlier] = Math.max(lifeEnd(earlier), lifeEnd(n.id));
+        position[earlier] = Math.min(at, position[earlier]);
+        if (kept[n.id]) kept[earlier] = 1;
         stats[n.op] = (stats[n.op] ?? 0) + 1;
         continue;
       }

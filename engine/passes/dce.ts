@@ -1,4 +1,5 @@
 import type { Graph } from '../ir/graph.js';
+import { liveNodes } from '../ir/live.js';
 
 /**
  * Dead code elimination: drops every node no output depends on (cotangents of inputs
@@ -6,13 +7,6 @@ import type { Graph } from '../ir/graph.js';
  * ids of the kept nodes are unchanged.
  */
 export function eliminateDeadCode(graph: Graph): Graph {
-  const needed = new Set(graph.outputs);
-  const kept = [];
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const n = graph.nodes[i];
-    if (!needed.has(n.id)) continue;
-    kept.push(n);
-    for (const id of n.inputs) needed.add(id);
-  }
-  return kept.length === graph.nodes.length ? graph : { ...graph, nodes: kept.reverse() };
+  const kept = liveNodes(graph);
+  return kept.length === graph.nodes.length ? graph : { ...graph, nodes: kept };
 }

@@ -1,4 +1,5 @@
 import type { GraphNode } from '../../ir/graph.js';
+import { paramsKey } from '../../ir/paramsKey.js';
 
 /**
  * Where to cut a schedule into onnxruntime sessions. A meta-gradient repeats itself: every
@@ -28,7 +29,7 @@ export const DEFAULT_CUTS: CutOptions = { window: 8, every: 128, minNodes: 128, 
 
 /** What decides a node's lowering apart from where its inputs come from. */
 export function nodeSignature(n: GraphNode): string {
-  return `${n.op}${JSON.stringify(n.params)}:${n.aval.dtype}[${n.aval.shape.join(',')}]${n.origin === 'remat' ? 'r' : ''}`;
+  return `${n.op}${paramsKey(n.params)}:${n.aval.dtype}[${n.aval.shape.join(',')}]${n.origin === 'remat' ? 'r' : ''}`;
 }
 
 function fnv1a(s: string): number {
@@ -39,7 +40,13 @@ function fnv1a(s: string): number {
 
 /** Segment bounds `[start, end)` covering `order`, cut by content. */
 export function contentCuts(order: readonly GraphNode[], signatures: readonly string[], opts: CutOptions = DEFAULT_CUTS): [number, number][] {
-  const hashes = signatures.map(fnv1a);
+  // A few hundred distinct signatures among tens of thousands of ops: hash each once.
+  const hashOf = new Map<string, number>();
+  const hashes = signatures.map((sig) => {
+    let h = hashOf.get(sig);
+    if (h === undefined) hashOf.set(sig, (h = fnv1a(sig)));
+    return h;
+  });
   const bounds: [number, number][] = [];
   let start = 0;
   for (let i = 0; i < order.length; i++) {

@@ -1,3 +1,4 @@
+import { idBound } from '../../ir/live.js';
 import type { Schedule } from '../schedule.js';
 import { contentCuts, nodeSignature } from './cuts.js';
 import type { Segment } from './lower.js';
@@ -13,24 +14,33 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
   const { order, graph } = sched;
   const signatures = order.map(nodeSignature);
   const cuts = bounds ?? contentCuts(order, signatures);
-  const segOf = new Map<number, number>(graph.inputs.map((i) => [i.id, -1]));
+  // Indexed by value id (dense): the segment that makes each value (-1: a graph input), and
+  // the last segment that reads it (graph outputs count as read after the last one).
+  const bound = idBound(graph);
+  const segOf = new Int32Array(bound).fill(-1);
+  const lastReader = new Int32Array(bound).fill(-1);
   cuts.forEach(([a, b], k) => {
-    for (let i = a; i < b; i++) segOf.set(order[i].id, k);
+    for (let i = a; i < b; i++) {
+      segOf[order[i].id] = k;
+      for (const id of order[i].inputs) lastReader[id] = k;
+    }
   });
-  // The last segment that reads each value (graph outputs count as read after the last one).
-  const lastReader = new Map<number, number>();
-  cuts.forEach(([a, b], k) => {
-    for (let i = a; i < b; i++) for (const id of order[i].inputs) lastReader.set(id, k);
+  for (const id of graph.outputs) lastReader[id] = cuts.length;
+  // Signatures as small numbers, so that a key compares short strings.
+  const signatureId = new Map<string, number>();
+  const sigIds = signatures.map((sig) => {
+    let id = signatureId.get(sig);
+    if (id === undefined) signatureId.set(sig, (id = signatureId.size));
+    return id;
   });
-  for (const id of graph.outputs) lastReader.set(id, cuts.length);
   return cuts.map(([a, b], k) => {
     const nodes = order.slice(a, b);
     const inputs = new Set<number>();
-    for (const n of nodes) for (const id of n.inputs) if (segOf.get(id)! !== k) inputs.add(id);
-    const outputs = nodes.filter((n) => (lastReader.get(n.id) ?? -1) > k).map((n) => n.id);
-    const released = [...inputs].filter((id) => lastReader.get(id) === k && segOf.get(id) !== -1);
+    for (const n of nodes) for (const id of n.inputs) if (segOf[id] !== k) inputs.add(id);
+    const outputs = nodes.filter((n) => lastReader[n.id] > k).map((n) => n.id);
+    const released = [...inputs].filter((id) => lastReader[id] === k && segOf[id] !== -1);
     const seg = { inputs: [...inputs], nodes, outputs, released };
-    return { ...seg, key: segmentKey(sched, seg, signatures.slice(a, b)) };
+    return { ...seg, key: segmentKey(sched, seg, sigIds.slice(a, b)) };
   });
 }
 
@@ -39,7 +49,7 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
  * index): two segments with the same key lower to the same ONNX model, inputs and outputs in
  * the same order, so one session runs both.
  */
-function segmentKey(sched: Schedule, seg: Omit<Segment, 'key'>, signatures: readonly string[]): string {
+function segmentKey(sched: Schedule, seg: Omit<Segment, 'key'>, signatures: readonly number[]): string {
   const ref = new Map<number, string>(seg.inputs.map((id, i) => [id, `i${i}`]));
   const parts = seg.inputs.map((id) => {
     const aval = sched.avalOf.get(id)!;
