@@ -1,4 +1,5 @@
 import type { Graph, GraphNode } from '../ir/graph.js';
+import { idBound } from '../ir/live.js';
 
 /**
  * One forward sweep over a graph's nodes in order, each node either kept (with its
@@ -9,8 +10,16 @@ import type { Graph, GraphNode } from '../ir/graph.js';
 export class Rewriter {
   private readonly replacement = new Map<number, number>();
   readonly nodes: GraphNode[] = [];
+  private nextId: number;
 
-  constructor(readonly graph: Graph) {}
+  constructor(readonly graph: Graph) {
+    this.nextId = idBound(graph);
+  }
+
+  /** An id no value of the graph has (for a node a rule adds). */
+  freshId(): number {
+    return this.nextId++;
+  }
 
   /** The id a value is now known by. */
   resolve(id: number): number {

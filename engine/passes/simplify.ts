@@ -106,6 +106,29 @@ export function simplify(graph: Graph, stats: Record<string, number> = {}): Grap
       const px = onlyUse(x, 'neg')!;
       reads(px.inputs[0], x);
       if (replaceBy(px.inputs[0], 'double negation')) continue;
+    } else if ((n.op === 'add' || n.op === 'sub') && onlyUse(y, 'neg')) {
+      // x + (−y) = x − y and x − (−y) = x + y, exactly: one pass over the data fewer.
+      const py = onlyUse(y, 'neg')!;
+      reads(py.inputs[0], y);
+      n = { ...n, op: n.op === 'add' ? 'sub' : 'add', inputs: [x, py.inputs[0]] };
+      count(`${n.op === 'sub' ? 'add' : 'sub'} of a negation`);
+    } else if (n.op === 'add' && onlyUse(x, 'neg')) {
+      const px = onlyUse(x, 'neg')!;
+      reads(px.inputs[0], x);
+      n = { ...n, op: 'sub', inputs: [y, px.inputs[0]] };
+      count('add of a negation');
+    } else if (n.op === 'sum' && (n.params.axes as number[]).length > 0 && onlyUse(x, 'neg')) {
+      // Σ(−x) = −Σx: the negation runs on the (smaller) sum. The sum gets a new id; the node
+      // keeps its own for the negation, so its users are unchanged.
+      const px = onlyUse(x, 'neg')!;
+      reads(px.inputs[0], x);
+      const summed: GraphNode = { ...n, id: rw.freshId(), inputs: px.inputs };
+      rw.keep(summed);
+      producer.set(summed.id, summed);
+      avals.set(summed.id, summed.aval);
+      uses.set(summed.id, 1);
+      n = { ...n, op: 'neg', inputs: [summed.id], params: {} };
+      count('negation after the sum');
     } else if (n.op in IDENTITY) {
       const unit = IDENTITY[n.op];
       if (unit[1] !== undefined && constantOf(y) === unit[1] && replaceBy(x, `${n.op} by ${unit[1]}`)) continue;

@@ -74,3 +74,30 @@ test('simplify: a transpose of the last two axes becomes the matmul flag', () =>
   const mm = out.nodes.find((n) => n.op === 'matmul')!;
   assert.equal(mm.params.transposeA, true);
 });
+
+test('simplify: a negation feeding an add or sub becomes a sub or add, unless it is used elsewhere', () => {
+  const g = trace((x, y, b) => [E.add(x, E.neg(y)), E.sub(x, E.neg(y)), E.add(E.neg(x), E.broadcastTo(b, [4, 3]))], f32s([4, 3], [4, 3], [3]));
+  const { out, ops, stats } = simplified(g);
+  assert.equal(ops.neg, undefined);
+  assert.equal(stats['add of a negation'], 2);
+  assert.equal(stats['sub of a negation'], 1);
+  // (−x) + b = b − x, with b still broadcast by the kernel.
+  const last = out.nodes.find((n) => n.id === out.outputs[2])!;
+  assert.equal(last.op, 'sub');
+  assert.deepEqual(last.aval.shape, [4, 3]);
+  const kept = trace((x, y) => {
+    const ny = E.neg(y);
+    return [E.add(x, ny), ny];
+  }, f32s([4, 3], [4, 3]));
+  assert.equal(simplified(kept).ops.neg, 1);
+});
+
+test('simplify: the sum of a negation negates the sum instead, and the peak does not rise', () => {
+  const g = trace((x) => E.mul(E.sum(E.neg(E.exp(x)), [1]), 2), f32s([64, 256]));
+  const { out, ops, stats } = simplified(g);
+  assert.equal(stats['negation after the sum'], 1);
+  assert.equal(ops.neg, 1);
+  const neg = out.nodes.find((n) => n.op === 'neg')!;
+  assert.deepEqual(neg.aval.shape, [64], 'negates 64 values, not 64×256');
+  assert.ok(E.planMemory(E.schedule(out)).peakBytes <= E.planMemory(E.schedule(g)).peakBytes);
+});
