@@ -6,6 +6,7 @@ import { SessionsAhead } from './ahead.js';
 import { DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
+import { routeValues } from './routes.js';
 import { loadOrt, ORT_PACKAGE } from './runtime.js';
 
 /**
@@ -15,7 +16,8 @@ import { loadOrt, ORT_PACKAGE } from './runtime.js';
  * segments need, so compiling hides behind running; when to create which is planned here
  * (ahead.ts), so that a creation rarely holds up the next segment. A session is released
  * after the last segment that uses it. The workers start (and load onnxruntime) before the
- * graph is traced (`startOrtWorkers`).
+ * graph is traced (`startOrtWorkers`). A value that only the worker that made it reads again
+ * stays there (routes.ts); the others pass through the main thread.
  *
  * A worker does what it is told, in order: keep a model, create its session, run a segment
  * (creating the session first if not yet done). It is plain JavaScript kept here as text, so
@@ -46,17 +48,31 @@ const create = async (m) => {
   sessions.set(m, { session: await ort.InferenceSession.create(model.bytes, options), inputNames: model.inputNames, outputNames: model.outputNames });
   parentPort.postMessage({ kind: 'created', m, ms: performance.now() - t0 });
 };
-const run = async ({ k, m, last, feeds }) => {
+// Values this worker made and will read again, by id, as onnxruntime tensors (routes.ts).
+const local = new Map();
+const run = async ({ k, m, last, feeds, keep, send, dropLocal }) => {
   await create(m);
   const s = sessions.get(m);
   const t0 = performance.now();
   const named = {};
-  s.inputNames.forEach((name, i) => { const f = feeds[i]; named[name] = new ort.Tensor(f.type, f.data, f.dims); });
+  s.inputNames.forEach((name, i) => {
+    const f = feeds[i];
+    named[name] = typeof f === 'number' ? local.get(f) : new ort.Tensor(f.type, f.data, f.dims);
+  });
   const res = await s.session.run(named);
-  const outputs = s.outputNames.map((n) => ({ type: res[n].type, data: res[n].data, dims: res[n].dims }));
+  for (const id of dropLocal) local.delete(id);
+  // An output handed on and not kept moves; one also kept here is copied.
+  const moved = new Set();
+  const outputs = s.outputNames.map((n, i) => {
+    const t = res[n];
+    if (keep[i] >= 0) local.set(keep[i], t);
+    if (!send[i]) return null;
+    if (keep[i] < 0) moved.add(t.data.buffer);
+    return { type: t.type, data: t.data, dims: t.dims };
+  });
   const ms = performance.now() - t0;
   if (last) { sessions.delete(m); await s.session.release(); }
-  parentPort.postMessage({ kind: 'ran', k, outputs, ms }, [...new Set(outputs.map((o) => o.data.buffer))]);
+  parentPort.postMessage({ kind: 'ran', k, outputs, ms }, [...moved]);
 };
 parentPort.on('message', (msg) => {
   if (msg.kind === 'options') options = msg.options;
@@ -81,7 +97,7 @@ interface Wire {
 
 /** What a worker reports. */
 type Report =
-  | { kind: 'ran'; k: number; outputs: Wire[]; ms: number }
+  | { kind: 'ran'; k: number; outputs: (Wire | null)[]; ms: number }
   | { kind: 'created'; m: number; ms: number }
   | { kind: 'error'; error: string };
 
@@ -145,6 +161,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     // Distinct models, owned alternately by the workers in order of first use.
     const { modelOf, firstUse, lastUse } = distinctModels(segments);
     const ownerOf = modelOf.map((m) => m % workers.threads.length);
+    const routes = routeValues(segments, ownerOf, sched.graph.outputs);
     ahead = new SessionsAhead({ ownerOf, modelOf, modelOps: firstUse.map((k) => segments[k].nodes.length), workers: workers.threads.length });
     const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
     for (const t of workers.threads) t.postMessage({ kind: 'options', options });
@@ -183,19 +200,22 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     for (const [k, seg] of segments.entries()) {
       if (opts.shouldStop?.()) throw new Cancelled();
       opts.onSegment?.(k, segments.length, seg);
-      const feeds = seg.inputs.map((id) => env.get(id)!);
-      // Values no later segment reads move to the worker; the others are copied. (Moving every
-      // input and handing it back instead made the main thread collect garbage several times
-      // as often: slower.)
+      const route = routes[k];
+      // A value the worker holds is named by its id; the others travel with the message.
+      const feeds = seg.inputs.map((id, i) => (route.local[i] ? id : env.get(id)!));
+      // Values the main thread will not need again move to the worker; the others are copied.
+      // (Moving every input and handing it back instead made the main thread collect garbage
+      // several times as often: slower.)
       const dying = new Map<ArrayBufferLike, number>();
-      for (const id of seg.released) {
+      for (const id of route.dropMain) {
         const b = env.get(id)!.data.buffer;
         dying.set(b, (dying.get(b) ?? 0) + 1);
       }
       const moved = [...dying].flatMap(([b, n]) => (n === backing.get(b) && b instanceof ArrayBuffer ? [b] : []));
       const m = modelOf[k];
       lowerUpTo(m);
-      workers.threads[ownerOf[k]].postMessage({ kind: 'run', k, m, last: lastUse[m] === k, feeds }, moved);
+      const keep = seg.outputs.map((id, i) => (route.keep[i] ? id : -1));
+      workers.threads[ownerOf[k]].postMessage({ kind: 'run', k, m, last: lastUse[m] === k, feeds, keep, send: route.send, dropLocal: route.dropLocal }, moved);
       // While it runs: the sessions to create ahead, and the next model lowered.
       for (const [w, later] of ahead.started(k, performance.now())) {
         lowerUpTo(later);
@@ -208,8 +228,8 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       ran.delete(k);
       ahead.ran(k, r.ms, performance.now());
       runMs += r.ms;
-      seg.outputs.forEach((id, i) => put(id, r.outputs[i]));
-      for (const id of seg.released) drop(id);
+      r.outputs.forEach((w, i) => w && put(seg.outputs[i], w));
+      for (const id of route.dropMain) drop(id);
     }
     const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
     return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
