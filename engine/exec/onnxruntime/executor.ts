@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { checkLowerable, lowerSegment, type Segment } from './lower.js';
+import { checkLowerable, lowerSegment, type LiftedConstant, type Segment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
 import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
 
@@ -56,6 +56,11 @@ export interface OrtRunOptions {
   readonly shouldStop?: () => boolean;
 }
 
+/** A constant that partition.ts made a segment input, as the array fed for it. */
+export function liftedArray(c: LiftedConstant): Float32Array | Int32Array {
+  return c.dtype === 'int32' ? Int32Array.of(c.value) : Float32Array.of(c.value);
+}
+
 /** The graph inputs as typed arrays, as both runners hand them to onnxruntime. */
 export function inputArrays(sched: Schedule, inputs: readonly HostArray[]): (Float32Array | Int32Array)[] {
   return sched.graph.inputs.map((inp, i) => (inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data)));
@@ -82,6 +87,7 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const arrays = inputArrays(sched, inputs);
   const env = new Map<number, OrtTensor>(sched.graph.inputs.map((inp, i) => [inp.id, new ort.Tensor(inp.aval.dtype, arrays[i], inp.aval.shape)]));
+  for (const c of segments.flatMap((seg) => seg.lifted ?? [])) env.set(c.id, new ort.Tensor(c.dtype, liftedArray(c), []));
   const compiled = new Map<number, Compiled>();
   let lowerMs = 0;
   let sessionMs = 0;

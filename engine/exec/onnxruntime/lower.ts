@@ -16,6 +16,14 @@ export interface Segment {
   readonly released: readonly number[];
   /** Equal for segments that lower to the same model (partition.ts); absent: never shared. */
   readonly key?: string;
+  /** Scalar constants fed as inputs (the last ones) rather than built in (partition.ts). */
+  readonly lifted?: readonly LiftedConstant[];
+}
+
+export interface LiftedConstant {
+  readonly id: number;
+  readonly dtype: 'float32' | 'int32';
+  readonly value: number;
 }
 
 /** A primitive the graph uses that has no `onnx` rule. */

@@ -1,6 +1,7 @@
 import { idBound } from '../../ir/live.js';
 import type { Schedule } from '../schedule.js';
 import { contentCuts, nodeSignature } from './cuts.js';
+import type { GraphNode } from '../../ir/graph.js';
 import type { Segment } from './lower.js';
 
 /**
@@ -26,14 +27,17 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
     }
   });
   for (const id of graph.outputs) lastReader[id] = cuts.length;
-  // Signatures as small numbers, so that a key compares short strings.
+  // Signatures as small numbers, so that a key compares short strings. A scalar constant is
+  // named without its value: segments that differ only there (Adam's bias corrections change
+  // from step to step) share a model, the differing constants fed as inputs (`liftConstants`).
   const signatureId = new Map<string, number>();
-  const sigIds = signatures.map((sig) => {
+  const sigIds = order.map((n, i) => {
+    const sig = isScalarConstant(n) ? `full:${n.aval.dtype}` : signatures[i];
     let id = signatureId.get(sig);
     if (id === undefined) signatureId.set(sig, (id = signatureId.size));
     return id;
   });
-  return cuts.map(([a, b], k) => {
+  const segments = cuts.map(([a, b], k) => {
     const nodes = order.slice(a, b);
     const inputs = new Set<number>();
     for (const n of nodes) for (const id of n.inputs) if (segOf[id] !== k) inputs.add(id);
@@ -42,6 +46,41 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
     const seg = { inputs: [...inputs], nodes, outputs, released };
     return { ...seg, key: segmentKey(sched, seg, sigIds.slice(a, b)) };
   });
+  return liftConstants(segments);
+}
+
+const isScalarConstant = (n: GraphNode) => n.op === 'full' && n.aval.shape.length === 0;
+
+/**
+ * Segments with equal keys may still differ in the values of scalar constants (the key leaves
+ * them out). Where they do, that constant leaves each such segment's nodes and becomes its
+ * last input (`lifted` says the value), so all of them lower to one model.
+ */
+function liftConstants(segments: Segment[]): Segment[] {
+  const groups = new Map<string, number[]>();
+  segments.forEach((seg, k) => groups.get(seg.key!)?.push(k) ?? groups.set(seg.key!, [k]));
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const first = segments[members[0]].nodes;
+    const varying = new Set<number>();
+    first.forEach((n, i) => {
+      if (isScalarConstant(n) && members.some((k) => segments[k].nodes[i].params.value !== n.params.value)) varying.add(i);
+    });
+    if (!varying.size) continue;
+    for (const k of members) {
+      const seg = segments[k];
+      const lifted = seg.nodes.filter((_, i) => varying.has(i));
+      const liftedIds = new Set(lifted.map((n) => n.id));
+      segments[k] = {
+        ...seg,
+        inputs: [...seg.inputs, ...lifted.map((n) => n.id)],
+        nodes: seg.nodes.filter((n) => !liftedIds.has(n.id)),
+        outputs: seg.outputs.filter((id) => !liftedIds.has(id)),
+        lifted: lifted.map((n) => ({ id: n.id, dtype: n.aval.dtype, value: n.params.value as number })),
+      };
+    }
+  }
+  return segments;
 }
 
 /**

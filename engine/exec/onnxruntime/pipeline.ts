@@ -3,7 +3,7 @@ import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
 import { SessionsAhead } from './ahead.js';
-import { DEFAULT_SESSION_OPTIONS, inputArrays, type OrtRun, type OrtRunOptions } from './executor.js';
+import { DEFAULT_SESSION_OPTIONS, inputArrays, liftedArray, type OrtRun, type OrtRunOptions } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
 import { routeValues } from './routes.js';
@@ -196,6 +196,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       env.delete(id);
     };
     sched.graph.inputs.forEach((inp, i) => put(inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }));
+    for (const c of segments.flatMap((seg) => seg.lifted ?? [])) put(c.id, { type: c.dtype, data: liftedArray(c), dims: [] });
     let runMs = 0;
     for (const [k, seg] of segments.entries()) {
       if (opts.shouldStop?.()) throw new Cancelled();
