@@ -54,8 +54,9 @@ async function benchMode(setup: Setup, data: () => Materialised, mode: Mode, rem
 }
 
 /**
- * Standard and MixFlow on one setup, `runs` times each, interleaved (standard, MixFlow,
- * standard, MixFlow, …) so that a shared machine's load falls on both alike; each row's time is
+ * Standard and MixFlow on one setup, `runs` times each, interleaved (standard then MixFlow,
+ * then MixFlow then standard, …: each goes first in every other repetition, so neither always
+ * follows the same run) so that a shared machine's load falls on both alike; each row's time is
  * the median, `timesMs` keeps every run for the spread. Also how far apart the meta-gradients are.
  * `also` adds further backends (e.g. onnxruntime), interleaved with the first within each
  * repetition; their rows follow the first backend's two, two per backend.
@@ -75,7 +76,7 @@ export async function benchModes(
   const first = backends.map(() => ({}) as Partial<Record<Mode, Awaited<ReturnType<typeof benchMode>>>>);
   for (let k = 0; k < runs; k++) {
     for (const [b, { choice, resolved: res }] of backends.entries()) {
-      for (const mode of ['standard', 'mixflow'] as const) {
+      for (const mode of k % 2 ? (['mixflow', 'standard'] as const) : (['standard', 'mixflow'] as const)) {
         const r = await benchMode(setup, data, mode, remat, plans[mode], choice, res, shouldStop, force);
         first[b][mode] ??= r;
         if (!r.run) continue;

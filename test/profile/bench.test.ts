@@ -24,8 +24,11 @@ test('benchModes: both modes run 3 times (interleaved), time is the median, ever
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   const setup = loadSetup('engine/setup/examples/mlp-hyper.mixflow.json');
-  const rows = await benchModes(setup, 'block', 'cpu', 'cpu', () => false, { runs: 3 });
+  const order: string[] = [];
+  const rows = await benchModes(setup, 'block', 'cpu', 'cpu', () => false, { runs: 3, onRun: (mode) => order.push(mode) });
   assert.deepEqual(rows.map((r) => r.mode), ['standard', 'mixflow']);
+  // Each mode goes first in every other repetition.
+  assert.deepEqual(order, ['standard', 'mixflow', 'mixflow', 'standard', 'standard', 'mixflow']);
   for (const r of rows) {
     assert.equal(r.run!.timesMs!.length, 3, r.label);
     assert.equal(r.run!.timeMs, median(r.run!.timesMs!));
