@@ -110,8 +110,8 @@ export function simplify(graph: Graph, stats: Record<string, number> = {}): Grap
       // x + (−y) = x − y and x − (−y) = x + y, exactly: one pass over the data fewer.
       const py = onlyUse(y, 'neg')!;
       reads(py.inputs[0], y);
+      count(`${n.op} of a negation`);
       n = { ...n, op: n.op === 'add' ? 'sub' : 'add', inputs: [x, py.inputs[0]] };
-      count(`${n.op === 'sub' ? 'add' : 'sub'} of a negation`);
     } else if (n.op === 'add' && onlyUse(x, 'neg')) {
       const px = onlyUse(x, 'neg')!;
       reads(px.inputs[0], x);

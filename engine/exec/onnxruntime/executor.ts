@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
-import { checkLowerable, lowerSegment, type LiftedConstant, type Segment } from './lower.js';
+import { checkLowerable, lowerSegment, type Segment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
 import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
 
@@ -56,14 +56,21 @@ export interface OrtRunOptions {
   readonly shouldStop?: () => boolean;
 }
 
-/** A constant that partition.ts made a segment input, as the array fed for it. */
-export function liftedArray(c: LiftedConstant): Float32Array | Int32Array {
-  return c.dtype === 'int32' ? Int32Array.of(c.value) : Float32Array.of(c.value);
+/** A value as both runners hand it to onnxruntime. */
+export interface StartingValue {
+  readonly id: number;
+  readonly type: 'float32' | 'int32';
+  readonly data: Float32Array | Int32Array;
+  readonly dims: readonly number[];
 }
 
-/** The graph inputs as typed arrays, as both runners hand them to onnxruntime. */
-export function inputArrays(sched: Schedule, inputs: readonly HostArray[]): (Float32Array | Int32Array)[] {
-  return sched.graph.inputs.map((inp, i) => (inp.aval.dtype === 'int32' ? Int32Array.from(inputs[i].data) : Float32Array.from(inputs[i].data)));
+/** What both runners start from: the graph inputs, and the scalar constants partition.ts made segment inputs. */
+export function startingValues(sched: Schedule, inputs: readonly HostArray[], segments: readonly Segment[]): StartingValue[] {
+  const typed = (dtype: 'float32' | 'int32', data: ArrayLike<number>) => (dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data));
+  return [
+    ...sched.graph.inputs.map((inp, i) => ({ id: inp.id, type: inp.aval.dtype, data: typed(inp.aval.dtype, inputs[i].data), dims: inp.aval.shape })),
+    ...segments.flatMap((seg) => seg.lifted ?? []).map((c) => ({ id: c.id, type: c.dtype, data: typed(c.dtype, [c.value]), dims: [] })),
+  ];
 }
 
 interface Compiled {
@@ -85,9 +92,7 @@ export async function runOnnxruntime(sched: Schedule, inputs: readonly HostArray
   const segments = partition(sched, opts.bounds);
   const { modelOf, firstUse, lastUse } = distinctModels(segments);
   const options = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
-  const arrays = inputArrays(sched, inputs);
-  const env = new Map<number, OrtTensor>(sched.graph.inputs.map((inp, i) => [inp.id, new ort.Tensor(inp.aval.dtype, arrays[i], inp.aval.shape)]));
-  for (const c of segments.flatMap((seg) => seg.lifted ?? [])) env.set(c.id, new ort.Tensor(c.dtype, liftedArray(c), []));
+  const env = new Map<number, OrtTensor>(startingValues(sched, inputs, segments).map((v) => [v.id, new ort.Tensor(v.type, v.data, v.dims)]));
   const compiled = new Map<number, Compiled>();
   let lowerMs = 0;
   let sessionMs = 0;

@@ -57,9 +57,10 @@ const isScalarConstant = (n: GraphNode) => n.op === 'full' && n.aval.shape.lengt
  * last input (`lifted` says the value), so all of them lower to one model.
  */
 function liftConstants(segments: Segment[]): Segment[] {
-  const groups = new Map<string, number[]>();
-  segments.forEach((seg, k) => groups.get(seg.key!)?.push(k) ?? groups.set(seg.key!, [k]));
-  for (const members of groups.values()) {
+  const { modelOf, firstUse } = distinctModels(segments);
+  const groups = firstUse.map((): number[] => []);
+  modelOf.forEach((m, k) => groups[m].push(k));
+  for (const members of groups) {
     if (members.length < 2) continue;
     const first = segments[members[0]].nodes;
     const varying = new Set<number>();

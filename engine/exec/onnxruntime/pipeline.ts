@@ -3,7 +3,7 @@ import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
 import { SessionsAhead } from './ahead.js';
-import { DEFAULT_SESSION_OPTIONS, inputArrays, liftedArray, type OrtRun, type OrtRunOptions } from './executor.js';
+import { DEFAULT_SESSION_OPTIONS, startingValues, type OrtRun, type OrtRunOptions, type StartingValue } from './executor.js';
 import { checkLowerable, lowerSegment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
 import { routeValues } from './routes.js';
@@ -89,11 +89,8 @@ parentPort.on('message', (msg) => {
 });
 `;
 
-interface Wire {
-  type: 'float32' | 'int32';
-  data: Float32Array | Int32Array;
-  dims: readonly number[];
-}
+/** A value as it travels between the main thread and a worker. */
+type Wire = Omit<StartingValue, 'id'>;
 
 /** What a worker reports. */
 type Report =
@@ -179,7 +176,6 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
         workers.threads[ownerOf[k]].postMessage({ kind: 'model', m: lowered, model: { bytes: model.bytes, inputNames: model.inputNames, outputNames: model.outputNames } });
       }
     };
-    const arrays = inputArrays(sched, inputs);
     const env = new Map<number, Wire>();
     // How many live values each buffer backs: a buffer moves to a worker (rather than being
     // copied) only when every value on it dies there.
@@ -195,8 +191,7 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
       else backing.delete(b);
       env.delete(id);
     };
-    sched.graph.inputs.forEach((inp, i) => put(inp.id, { type: inp.aval.dtype, data: arrays[i], dims: inp.aval.shape }));
-    for (const c of segments.flatMap((seg) => seg.lifted ?? [])) put(c.id, { type: c.dtype, data: liftedArray(c), dims: [] });
+    for (const { id, ...value } of startingValues(sched, inputs, segments)) put(id, value);
     let runMs = 0;
     for (const [k, seg] of segments.entries()) {
       if (opts.shouldStop?.()) throw new Cancelled();
