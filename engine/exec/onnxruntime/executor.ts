@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Cancelled } from '../interpret.js';
 import type { Schedule } from '../schedule.js';
 import type { HostArray } from '../tfjsExecutor.js';
+import * as ref from '../../kernels/ref/index.js';
 import { checkLowerable, lowerSegment, type Segment } from './lower.js';
 import { distinctModels, partition } from './partition.js';
 import { loadOrt, type OrtSession, type OrtSessionOptions, type OrtTensor } from './runtime.js';
@@ -64,12 +65,30 @@ export interface StartingValue {
   readonly dims: readonly number[];
 }
 
-/** What both runners start from: the graph inputs, and the scalar constants partition.ts made segment inputs. */
+/**
+ * What both runners start from: the graph inputs, and the values partition.ts lifted out of
+ * segments (scalar constants, and slices of graph inputs cut here on the host).
+ */
 export function startingValues(sched: Schedule, inputs: readonly HostArray[], segments: readonly Segment[]): StartingValue[] {
   const typed = (dtype: 'float32' | 'int32', data: ArrayLike<number>) => (dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data));
+  const inputIndex = new Map(sched.graph.inputs.map((inp, i) => [inp.id, i]));
+  const asRef = new Map<number, ref.RefArray>();
+  const sliced = (input: number, begin: readonly number[], dims: readonly number[]) => {
+    let x = asRef.get(input);
+    if (!x) {
+      const host = inputs[inputIndex.get(input)!];
+      asRef.set(input, (x = ref.refArray(host.shape, Float64Array.from(host.data))));
+    }
+    return ref.slice(x, begin, dims).data;
+  };
   return [
     ...sched.graph.inputs.map((inp, i) => ({ id: inp.id, type: inp.aval.dtype, data: typed(inp.aval.dtype, inputs[i].data), dims: inp.aval.shape })),
-    ...segments.flatMap((seg) => seg.lifted ?? []).map((c) => ({ id: c.id, type: c.dtype, data: typed(c.dtype, [c.value]), dims: [] })),
+    ...segments.flatMap((seg) => seg.lifted ?? []).map((v) => ({
+      id: v.id,
+      type: v.dtype,
+      data: typed(v.dtype, v.slice ? sliced(v.slice.input, v.slice.begin, v.dims) : [v.value!]),
+      dims: v.dims,
+    })),
   ];
 }
 

@@ -16,14 +16,20 @@ export interface Segment {
   readonly released: readonly number[];
   /** Equal for segments that lower to the same model (partition.ts); absent: never shared. */
   readonly key?: string;
-  /** Scalar constants fed as inputs (the last ones) rather than built in (partition.ts). */
-  readonly lifted?: readonly LiftedConstant[];
+  /** Values fed as inputs (the last ones) rather than computed inside (partition.ts). */
+  readonly lifted?: readonly LiftedValue[];
 }
 
-export interface LiftedConstant {
+/**
+ * A node's value made before the run instead of inside its segment: a scalar constant
+ * (`value`), or a slice of a graph input (`slice`, e.g. one inner step's batch).
+ */
+export interface LiftedValue {
   readonly id: number;
   readonly dtype: 'float32' | 'int32';
-  readonly value: number;
+  readonly dims: readonly number[];
+  readonly value?: number;
+  readonly slice?: { readonly input: number; readonly begin: readonly number[] };
 }
 
 /** A primitive the graph uses that has no `onnx` rule. */

@@ -2,7 +2,8 @@ import { idBound } from '../../ir/live.js';
 import type { Schedule } from '../schedule.js';
 import { contentCuts, nodeSignature } from './cuts.js';
 import type { GraphNode } from '../../ir/graph.js';
-import type { Segment } from './lower.js';
+import type { LiftedValue, Segment } from './lower.js';
+import { paramsKey } from '../../ir/paramsKey.js';
 
 /**
  * Cuts a schedule into consecutive segments (by content unless `bounds` are given, cuts.ts):
@@ -13,11 +14,18 @@ import type { Segment } from './lower.js';
  */
 export function partition(sched: Schedule, bounds?: readonly (readonly [number, number])[]): Segment[] {
   const { order, graph } = sched;
-  const signatures = order.map(nodeSignature);
+  const bound = idBound(graph);
+  // A scalar constant is named without its value, a slice of a graph input without its start:
+  // segments that differ only there (Adam's bias corrections, each inner step's batch) cut at
+  // the same places and share a model, the differing values made before the run and fed as
+  // inputs (`liftValues`).
+  const isInput = new Uint8Array(bound);
+  for (const inp of graph.inputs) isInput[inp.id] = 1;
+  const liftable = (n: GraphNode) => isScalarConstant(n) || (n.op === 'slice' && isInput[n.inputs[0]] === 1);
+  const signatures = order.map((n) => (liftable(n) ? `${n.op}:${n.aval.dtype}[${n.aval.shape.join(',')}]` : nodeSignature(n)));
   const cuts = bounds ?? contentCuts(order, signatures);
   // Indexed by value id (dense): the segment that makes each value (-1: a graph input), and
   // the last segment that reads it (graph outputs count as read after the last one).
-  const bound = idBound(graph);
   const segOf = new Int32Array(bound).fill(-1);
   const lastReader = new Int32Array(bound).fill(-1);
   cuts.forEach(([a, b], k) => {
@@ -27,12 +35,9 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
     }
   });
   for (const id of graph.outputs) lastReader[id] = cuts.length;
-  // Signatures as small numbers, so that a key compares short strings. A scalar constant is
-  // named without its value: segments that differ only there (Adam's bias corrections change
-  // from step to step) share a model, the differing constants fed as inputs (`liftConstants`).
+  // Signatures as small numbers, so that a key compares short strings.
   const signatureId = new Map<string, number>();
-  const sigIds = order.map((n, i) => {
-    const sig = isScalarConstant(n) ? `full:${n.aval.dtype}` : signatures[i];
+  const sigIds = signatures.map((sig) => {
     let id = signatureId.get(sig);
     if (id === undefined) signatureId.set(sig, (id = signatureId.size));
     return id;
@@ -46,17 +51,18 @@ export function partition(sched: Schedule, bounds?: readonly (readonly [number, 
     const seg = { inputs: [...inputs], nodes, outputs, released };
     return { ...seg, key: segmentKey(sched, seg, sigIds.slice(a, b)) };
   });
-  return liftConstants(segments);
+  return liftValues(segments, liftable);
 }
 
 const isScalarConstant = (n: GraphNode) => n.op === 'full' && n.aval.shape.length === 0;
 
 /**
- * Segments with equal keys may still differ in the values of scalar constants (the key leaves
- * them out). Where they do, that constant leaves each such segment's nodes and becomes its
- * last input (`lifted` says the value), so all of them lower to one model.
+ * Segments with equal keys may still differ where the key leaves parameters out (`liftable`
+ * nodes). Where they do, that node leaves each such segment and its value becomes the
+ * segment's last input, made before the run (`lifted` says how), so all of them lower to one
+ * model. A graph input that only lifted slices read is then no input of the segment.
  */
-function liftConstants(segments: Segment[]): Segment[] {
+function liftValues(segments: Segment[], liftable: (n: GraphNode) => boolean): Segment[] {
   const { modelOf, firstUse } = distinctModels(segments);
   const groups = firstUse.map((): number[] => []);
   modelOf.forEach((m, k) => groups[m].push(k));
@@ -65,23 +71,32 @@ function liftConstants(segments: Segment[]): Segment[] {
     const first = segments[members[0]].nodes;
     const varying = new Set<number>();
     first.forEach((n, i) => {
-      if (isScalarConstant(n) && members.some((k) => segments[k].nodes[i].params.value !== n.params.value)) varying.add(i);
+      if (!liftable(n)) return;
+      const params = paramsKey(n.params);
+      if (members.some((k) => paramsKey(segments[k].nodes[i].params) !== params)) varying.add(i);
     });
     if (!varying.size) continue;
     for (const k of members) {
       const seg = segments[k];
       const lifted = seg.nodes.filter((_, i) => varying.has(i));
       const liftedIds = new Set(lifted.map((n) => n.id));
+      const nodes = seg.nodes.filter((n) => !liftedIds.has(n.id));
+      const read = new Set(nodes.flatMap((n) => n.inputs));
       segments[k] = {
         ...seg,
-        inputs: [...seg.inputs, ...lifted.map((n) => n.id)],
-        nodes: seg.nodes.filter((n) => !liftedIds.has(n.id)),
+        inputs: [...seg.inputs.filter((id) => read.has(id)), ...lifted.map((n) => n.id)],
+        nodes,
         outputs: seg.outputs.filter((id) => !liftedIds.has(id)),
-        lifted: lifted.map((n) => ({ id: n.id, dtype: n.aval.dtype, value: n.params.value as number })),
+        lifted: lifted.map(liftedValue),
       };
     }
   }
   return segments;
+}
+
+function liftedValue(n: GraphNode): LiftedValue {
+  const made = { id: n.id, dtype: n.aval.dtype, dims: n.aval.shape };
+  return n.op === 'slice' ? { ...made, slice: { input: n.inputs[0], begin: n.params.begin as number[] } } : { ...made, value: n.params.value as number };
 }
 
 /**
