@@ -132,7 +132,7 @@ export function startOrtWorkers(): OrtWorkers {
 export async function runPipelined(sched: Schedule, inputs: readonly HostArray[], opts: OrtRunOptions = {}, workers = startOrtWorkers()): Promise<OrtRun> {
   let failure: Error | undefined;
   let wake = () => {};
-  const ran = new Map<number, Extract<Report, { kind: 'ran' }>>();
+  let onRan = (_r: Extract<Report, { kind: 'ran' }>) => {};
   let sessionMs = 0;
   let ahead: SessionsAhead | undefined;
   const fail = (e: Error) => {
@@ -146,12 +146,21 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
         sessionMs += r.ms;
         ahead?.created(w, r.m, r.ms, performance.now());
       } else {
-        ran.set(r.k, r);
+        onRan(r);
         wake();
       }
     });
     thread.on('error', fail);
   });
+  /** Resolves once `ready()` holds (checked after every report); throws the first failure, or `Cancelled`. */
+  const until = async (ready: () => boolean) => {
+    for (;;) {
+      if (failure) throw failure;
+      if (opts.shouldStop?.()) throw new Cancelled();
+      if (ready()) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
   try {
     checkLowerable(sched);
     const segments = partition(sched, opts.bounds);
@@ -193,10 +202,21 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
     };
     for (const { id, ...value } of startingValues(sched, inputs, segments)) put(id, value);
     let runMs = 0;
+    let reported = 0;
+    onRan = (r) => {
+      reported++;
+      ahead!.ran(r.k, r.ms, performance.now());
+      runMs += r.ms;
+      r.outputs.forEach((w, i) => w && put(segments[r.k].outputs[i], w));
+    };
     for (const [k, seg] of segments.entries()) {
-      if (opts.shouldStop?.()) throw new Cancelled();
-      opts.onSegment?.(k, segments.length, seg);
       const route = routes[k];
+      // A segment is handed over as soon as the values it takes from the main thread are
+      // there, not when the one before it is done: a worker runs what it is given in order,
+      // so values it keeps for itself are ready by then, and the round trip through the main
+      // thread is paid only where a value really changes worker.
+      await until(() => seg.inputs.every((id, i) => route.local[i] || env.has(id)));
+      opts.onSegment?.(k, segments.length, seg);
       // A value the worker holds is named by its id; the others travel with the message.
       const feeds = seg.inputs.map((id, i) => (route.local[i] ? id : env.get(id)!));
       // Values the main thread will not need again move to the worker; the others are copied.
@@ -218,15 +238,10 @@ export async function runPipelined(sched: Schedule, inputs: readonly HostArray[]
         workers.threads[w].postMessage({ kind: 'create', m: later });
       }
       if (lowered < firstUse.length) lowerUpTo(lowered);
-      while (!ran.has(k) && !failure) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure) throw failure;
-      const r = ran.get(k)!;
-      ran.delete(k);
-      ahead.ran(k, r.ms, performance.now());
-      runMs += r.ms;
-      r.outputs.forEach((w, i) => w && put(seg.outputs[i], w));
+      // The message holds its own copy (or the moved buffer) of what the main thread forgets.
       for (const id of route.dropMain) drop(id);
     }
+    await until(() => reported === segments.length);
     const outputs = sched.graph.outputs.map((id) => Float32Array.from(env.get(id)!.data));
     return { outputs, nodeCount, segments: segments.length, sessions: firstUse.length, timings: { lowerMs, sessionMs, runMs } };
   } finally {
