@@ -4,7 +4,7 @@ import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
 import * as tfConv from '../kernels/tfjs/conv.js';
 import { conv2d as convOp, conv2dBackpropFilter, conv2dBackpropInput } from '../ops/conv.js';
-import { sumTangents } from './rules.js';
+import { sumTangents, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 /**
@@ -22,8 +22,8 @@ export const conv2d = definePrimitive<ConvParams>({
   ref: ([x, w], p) => ref.conv2d(x, w, p),
   onnx: (e, [x, w], p) => convOnnx(e, x, w, p),
   jvp: ([x, w], [tx, tw], out, p) => sumTangents(out, tx && convOp(tx, w, p), tw && convOp(x, tw, p)),
-  vjp: (ct, [x, w], _out, p) => [
-    conv2dBackpropInput(ct, w, [x.shape[2], x.shape[3]], p),
-    conv2dBackpropFilter(x, ct, [w.shape[2], w.shape[3]], p),
+  vjp: (ct, [x, w], _out, p, needs) => [
+    ifNeeded(needs, 0, () => conv2dBackpropInput(ct, w, [x.shape[2], x.shape[3]], p)),
+    ifNeeded(needs, 1, () => conv2dBackpropFilter(x, ct, [w.shape[2], w.shape[3]], p)),
   ],
 });

@@ -4,7 +4,7 @@ import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
 import * as tfConv from '../kernels/tfjs/conv.js';
 import { conv2d, conv2dBackpropFilter as bpfOp, conv2dBackpropInput } from '../ops/conv.js';
-import { sumTangents } from './rules.js';
+import { sumTangents, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 export type BackpropFilterParams = ConvParams & { readonly kernelSize: [number, number] };
@@ -26,5 +26,5 @@ export const conv2dBackpropFilter = definePrimitive<BackpropFilterParams>({
   ref: ([x, g], p) => ref.conv2dBackpropFilter(x, g, p.kernelSize, p),
   onnx: (e, [x, g], p, { inputs }) => convBackpropFilterOnnx(e, x, g, p, inputs[0]),
   jvp: ([x, g], [tx, tg], out, p) => sumTangents(out, tx && bpfOp(tx, g, p.kernelSize, p), tg && bpfOp(x, tg, p.kernelSize, p)),
-  vjp: (ct, [x, g], _out, p) => [conv2dBackpropInput(g, ct, [x.shape[2], x.shape[3]], p), conv2d(x, ct, p)],
+  vjp: (ct, [x, g], _out, p, needs) => [ifNeeded(needs, 0, () => conv2dBackpropInput(g, ct, [x.shape[2], x.shape[3]], p)), ifNeeded(needs, 1, () => conv2d(x, ct, p))],
 });

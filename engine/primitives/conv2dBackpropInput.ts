@@ -4,7 +4,7 @@ import { convShapes, type ConvParams } from '../core/window.js';
 import * as ref from '../kernels/ref/index.js';
 import * as tfConv from '../kernels/tfjs/conv.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput as bpiOp } from '../ops/conv.js';
-import { sumTangents } from './rules.js';
+import { sumTangents, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 export type BackpropInputParams = ConvParams & { readonly inputSize: [number, number] };
@@ -26,5 +26,5 @@ export const conv2dBackpropInput = definePrimitive<BackpropInputParams>({
   ref: ([g, w], p) => ref.conv2dBackpropInput(g, w, p.inputSize, p),
   onnx: (e, [g, w], p, { inputs }) => convBackpropInputOnnx(e, g, w, p, inputs[0], inputs[1]),
   jvp: ([g, w], [tg, tw], out, p) => sumTangents(out, tg && bpiOp(tg, w, p.inputSize, p), tw && bpiOp(g, tw, p.inputSize, p)),
-  vjp: (ct, [g, w], _out, p) => [conv2d(ct, w, p), conv2dBackpropFilter(ct, g, [w.shape[2], w.shape[3]], p)],
+  vjp: (ct, [g, w], _out, p, needs) => [ifNeeded(needs, 0, () => conv2d(ct, w, p)), ifNeeded(needs, 1, () => conv2dBackpropFilter(ct, g, [w.shape[2], w.shape[3]], p))],
 });

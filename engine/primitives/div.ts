@@ -4,7 +4,7 @@ import * as ref from '../kernels/ref/index.js';
 import { div as divOp, mul, neg } from '../ops/arith.js';
 import { sumToShape } from '../ops/shape.js';
 import type { Tensor } from '../trace/tensor.js';
-import { sumTangents } from './rules.js';
+import { sumTangents, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 /** d(a/b) = da/b − (a/b)·db/b: both terms reuse the output instead of squaring b. */
@@ -16,8 +16,8 @@ export const div = definePrimitive({
   onnx: (e, [a, b]) => e.node('Div', [a, b]),
   jvp: ([, b], [ta, tb], out) =>
     sumTangents(out, ta && divOp(ta, b), tb && neg(divOp(mul(out, tb), b))),
-  vjp: (ct: Tensor, [a, b], out) => {
+  vjp: (ct: Tensor, [a, b], out, _p, needs) => {
     const ctOverB = divOp(ct, b);
-    return [sumToShape(ctOverB, a.shape), sumToShape(neg(mul(ctOverB, out)), b.shape)];
+    return [ifNeeded(needs, 0, () => sumToShape(ctOverB, a.shape)), ifNeeded(needs, 1, () => sumToShape(neg(mul(ctOverB, out)), b.shape))];
   },
 });

@@ -3,7 +3,7 @@ import type { Aval } from '../core/aval.js';
 import * as ref from '../kernels/ref/index.js';
 import { matMul } from '../kernels/tfjs/fastPaths.js';
 import { matmul as mm } from '../ops/linalg.js';
-import { sumTangents } from './rules.js';
+import { sumTangents, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 type MatmulParams = { transposeA: boolean; transposeB: boolean };
@@ -36,8 +36,8 @@ export const matmul = definePrimitive<MatmulParams>({
   },
   jvp: ([a, b], [ta, tb], out, { transposeA: tA, transposeB: tB }) =>
     sumTangents(out, ta && mm(ta, b, tA, tB), tb && mm(a, tb, tA, tB)),
-  vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }) => [
-    tA ? mm(b, ct, tB, true) : mm(ct, b, false, !tB),
-    tB ? mm(ct, a, true, tA) : mm(a, ct, !tA, false),
+  vjp: (ct, [a, b], _out, { transposeA: tA, transposeB: tB }, needs) => [
+    ifNeeded(needs, 0, () => (tA ? mm(b, ct, tB, true) : mm(ct, b, false, !tB))),
+    ifNeeded(needs, 1, () => (tB ? mm(ct, a, true, tA) : mm(a, ct, !tA, false))),
   ],
 });

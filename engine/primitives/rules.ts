@@ -40,6 +40,11 @@ export function linearRules(apply: (t: Tensor) => Tensor, transpose: (ct: Tensor
   };
 }
 
+/** `make()` where input `i`'s cotangent is wanted, else a symbolic zero (see `Primitive.vjp`). */
+export function ifNeeded(needs: readonly boolean[], i: number, make: () => Tensor): Tensor | null {
+  return needs[i] ? make() : null;
+}
+
 /** Rules of a primitive with no derivative (comparisons, integer outputs, constants). */
 export const noDerivative = {
   jvp: () => null,

@@ -4,7 +4,7 @@ import * as ref from '../kernels/ref/index.js';
 import { broadcastTo } from '../kernels/tfjs/fastPaths.js';
 import { select as selectOp } from '../ops/arith.js';
 import { sumToShape } from '../ops/shape.js';
-import { broadcastTangent } from './rules.js';
+import { broadcastTangent, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 export const select = definePrimitive({
@@ -18,5 +18,9 @@ export const select = definePrimitive({
   onnx: (e, [m, a, b]) => e.node('Where', [e.cast(m, 'bool'), a, b]),
   jvp: ([m], [, ta, tb], out) =>
     ta === null && tb === null ? null : broadcastTangent(selectOp(m, ta ?? 0, tb ?? 0), out.shape),
-  vjp: (ct, [m, a, b]) => [null, sumToShape(selectOp(m, ct, 0), a.shape), sumToShape(selectOp(m, 0, ct), b.shape)],
+  vjp: (ct, [m, a, b], _out, _p, needs) => [
+    null,
+    ifNeeded(needs, 1, () => sumToShape(selectOp(m, ct, 0), a.shape)),
+    ifNeeded(needs, 2, () => sumToShape(selectOp(m, 0, ct), b.shape)),
+  ],
 });

@@ -3,7 +3,7 @@ import { broadcastShapes } from '../core/shape.js';
 import * as ref from '../kernels/ref/index.js';
 import { neg, sub as subOp } from '../ops/arith.js';
 import { sumToShape } from '../ops/shape.js';
-import { broadcastTangent } from './rules.js';
+import { broadcastTangent, ifNeeded } from './rules.js';
 import { definePrimitive } from './types.js';
 
 export const sub = definePrimitive({
@@ -16,5 +16,5 @@ export const sub = definePrimitive({
     if (tb === null) return ta === null ? null : broadcastTangent(ta, out.shape);
     return broadcastTangent(ta === null ? neg(tb) : subOp(ta, tb), out.shape);
   },
-  vjp: (ct, [a, b]) => [sumToShape(ct, a.shape), sumToShape(neg(ct), b.shape)],
+  vjp: (ct, [a, b], _out, _p, needs) => [ifNeeded(needs, 0, () => sumToShape(ct, a.shape)), ifNeeded(needs, 1, () => sumToShape(neg(ct), b.shape))],
 });

@@ -17,7 +17,11 @@ export interface Primitive<P extends Params = any> {
   readonly tf: (inputs: tf.Tensor[], params: P) => tf.Tensor;
   readonly ref: (inputs: RefArray[], params: P) => RefArray;
   readonly jvp: (primals: Tensor[], tangents: (Tensor | null)[], out: Tensor, params: P) => Tensor | null;
-  readonly vjp: (ct: Tensor, primals: Tensor[], out: Tensor, params: P) => (Tensor | null)[];
+  /**
+   * Cotangents of the inputs. `needs[i]` says whether input i's is wanted (it is not for a
+   * constant): a rule may give `null` there instead of building ops nobody reads.
+   */
+  readonly vjp: (ct: Tensor, primals: Tensor[], out: Tensor, params: P, needs: readonly boolean[]) => (Tensor | null)[];
   /** Emits the ONNX nodes computing this op from its inputs' value names; returns the output's name. */
   readonly onnx?: (e: OnnxEmitter, inputs: string[], params: P, ctx: OnnxContext) => string;
 }

@@ -53,7 +53,9 @@ export class ReverseTrace extends Trace {
     const ins = inputs as ReverseTensor[];
     const primals = ins.map((x) => x.primal);
     const out = bind(prim.name, primals, params);
-    return this.record(prim.name, ins, [out], (cts) => prim.vjp(cts[0] as Tensor, primals, out, params))[0];
+    // A constant input's cotangent would be built and dropped: the rule is told to skip it.
+    const needs = ins.map((x) => x.id >= 0);
+    return this.record(prim.name, ins, [out], (cts) => prim.vjp(cts[0] as Tensor, primals, out, params, needs))[0];
   }
 
   /** Keeps only the region's inputs; its backward recomputes the region and pulls back through it. */

@@ -9,6 +9,7 @@ import * as E from '../../engine/index.js';
 import { PRIMITIVES } from '../../engine/primitives/index.js';
 import { primitiveNames } from '../../engine/primitives/registry.js';
 import { sizeOf } from '../../engine/core/shape.js';
+import { eliminateDeadCode } from '../../engine/passes/dce.js';
 import {
   awayFromZero,
   checkPrimitive,
@@ -383,6 +384,38 @@ test('the graph is JSON-serialisable and carries withScope scopes, forward and b
   const a = E.runRef(E.schedule(graph), data).outputs;
   const b = E.runRef(E.schedule(round), data).outputs;
   assert.deepEqual(a.map((o) => [...o.data]), b.map((o) => [...o.data]));
+});
+
+test('reverse mode builds no cotangent for a constant input: no backward op is left for dead code elimination', () => {
+  // grad of sum(tanh(x·W) ⊙ C + C) in x: W and C are constants (closed over), so matmul's,
+  // mul's and add's rules build only x's cotangent: no product for W, no sum down to C's shape.
+  const f = (x: E.Tensor) => {
+    const W = E.constant([1, -2, 0.5, 3, 0.25, -1], [3, 2]);
+    const C = E.constant([0.5, -1.5], [2]);
+    return E.sum(E.add(E.mul(E.tanh(E.matmul(x, W)), C), C));
+  };
+  const { graph } = E.traceGraph((x: E.Tensor) => [E.grad(f)(x)], [{ shape: [4, 3], dtype: 'float32' }]);
+  const back = graph.nodes.filter((n) => n.origin === 'cotangent');
+  assert.deepEqual(back.filter((n) => n.op === 'matmul').map((n) => n.aval.shape), [[4, 3]], 'only x·Wᵀ, no xᵀ·ct for W');
+  assert.equal(back.filter((n) => n.aval.shape.length === 1 && n.aval.shape[0] === 2).length, 0, 'nothing shaped like C');
+  // Dead code elimination finds no cotangent to remove (only the unused forward value).
+  const live = new Set(eliminateDeadCode(graph).nodes.map((n) => n.id));
+  assert.deepEqual(graph.nodes.filter((n) => !live.has(n.id) && n.origin !== 'primal'), []);
+  // And the gradient is still right.
+  const x = [0.1, -0.4, 0.7, 1.2, -0.3, 0.05, 0.9, -1.1, 0.2, 0.35, -0.6, 0.8];
+  const [g] = E.runRef(E.schedule(graph), [{ shape: [4, 3], data: x }]).outputs;
+  const w = [1, -2, 0.5, 3, 0.25, -1];
+  const c = [0.5, -1.5];
+  for (let i = 0; i < 4; i++) {
+    for (let k = 0; k < 3; k++) {
+      let want = 0;
+      for (let j = 0; j < 2; j++) {
+        const z = x[i * 3] * w[j] + x[i * 3 + 1] * w[2 + j] + x[i * 3 + 2] * w[4 + j];
+        want += c[j] * (1 - Math.tanh(z) ** 2) * w[k * 2 + j];
+      }
+      assert.ok(Math.abs(g.data[i * 3 + k] - want) < 1e-12, `${g.data[i * 3 + k]} vs ${want}`);
+    }
+  }
 });
 
 test('every primitive in PRIMITIVES was checked above', () => {
