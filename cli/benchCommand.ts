@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { benchHeldOut, benchScan, formatHeldOut } from '../extension/scanner/bench.js';
 import { tfjsBackend, useBackend, type BackendName } from '../engine/exec/backend.js';
@@ -22,6 +24,8 @@ import type { Options } from './args.js';
 import { exampleSetups } from './init.js';
 import { formatBytes, readSetup } from './io.js';
 import { formatTable } from './table.js';
+import { freshProcessTimes } from './freshRuns.js';
+import { median } from '../engine/bench/median.js';
 
 /** Realistic meta-learning files in the style of public repositories, kept apart from the test corpus. */
 const HELD_OUT = 'test/fixtures/scanner/heldout';
@@ -145,7 +149,11 @@ async function matmulLimits(backends: readonly string[]): Promise<Record<string,
   return limits;
 }
 
-async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number): Promise<void> {
+/**
+ * Standard vs MixFlow on a flagship, in-process and interleaved on every backend present; with
+ * `freshFrom` (the setup's file) also onnxruntime started afresh for every run (`mixflow run`).
+ */
+async function flagshipSection(setup: Setup, name: string, options: Options, resolved: string, shouldStop: () => boolean, withNested: boolean, maxMixflowMs?: number, freshFrom?: string): Promise<void> {
   const remat: Remat = options.remat === 'none' && setup.model.kind === 'transformer' ? 'block' : options.remat;
   const also = extraBackends(resolved);
   const on = [resolved, ...also].join(' and ');
@@ -161,6 +169,13 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
   say(workLine([...rows, ...extra], await matmulLimits([resolved, ...also]), resolved));
   speedTargets(rows, maxMixflowMs, also.length ? ` on ${resolved}` : '').forEach((l) => say(l));
   for (let k = 0; k < also.length; k++) speedTargets(extra.slice(2 * k, 2 * k + 2), maxMixflowMs, ` on ${also[k]}`).forEach((l) => say(l));
+  if (freshFrom && also.includes('onnxruntime') && existsSync(freshFrom)) {
+    const fresh = await freshProcessTimes(freshFrom, remat, 'onnxruntime', BENCH_RUNS, shouldStop);
+    const spread = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s (${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)})`;
+    if (fresh.standard.length && fresh.mixflow.length) {
+      say(`  onnxruntime, a fresh \`mixflow run\` process per run (start-up excluded, cold JIT included; ${fresh.standard.length} each, interleaved): standard ${spread(fresh.standard)}, MixFlow ${spread(fresh.mixflow)}: ${(median(fresh.mixflow) / median(fresh.standard)).toFixed(2)}×`);
+    }
+  }
   if (withNested) {
     say('targets (paper: >10× less memory, up to 25% less time):');
     targets(rows).forEach((l) => say(l));
@@ -249,7 +264,8 @@ export async function benchCommand(setupPaths: string[], options: Options, shoul
   say('\n## First-order gradients: engine vs tf.grad on the same backend');
   say(formatRows(await benchFirstOrder(resolved === 'onnxruntime' ? tfjsBackend() : resolved)));
   const flagship = parseSetup(flagshipJson);
-  await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true, 4500);
+  const flagshipFile = join(__dirname, '..', 'engine', 'setup', 'examples', 'transformer-flagship.mixflow.json');
+  await flagshipSection(flagship, 'flagship data weighting (transformer L8 d64 H2 S256 F256 V256, B4, T4 Adam, per-token weights)', options, resolved, shouldStop, true, 4500, flagshipFile);
   const second = withSeqAndBatch(flagship, 512, 2);
   await flagshipSection(second, 'flagship at seq 512, batch 2 (transformer L8 d64 H2 S512 F256 V256, B2, T4 Adam, per-token weights)', options, resolved, shouldStop, false);
   sweepSection(flagship);
