@@ -54,11 +54,15 @@ function outOfMemory(r: ModeRow): string {
   return r.mode === 'nested tf.grad' ? `out of memory, needs > ${formatBytes(WASM_HEAP_BYTES)}` : `out of memory, needs ≈ ${formatBytes(r.needsBytes ?? 0)}`;
 }
 
-/** `median (min–max, n runs)`, or the one time. */
+/** `median (min–max, n runs)` of run times, or the one time. */
+function timesCell(ts: readonly number[]): string {
+  if (ts.length < 2) return `${ts[0].toFixed(0)} ms`;
+  return `${median(ts).toFixed(0)} ms (${Math.min(...ts).toFixed(0)}–${Math.max(...ts).toFixed(0)}, ${ts.length} runs)`;
+}
+
+/** A row's time: the median of its runs (its `timeMs`) and their spread. */
 function timeCell(run: NonNullable<ModeRow['run']>): string {
-  const ts = run.timesMs ?? [run.timeMs];
-  if (ts.length < 2) return `${run.timeMs.toFixed(0)} ms`;
-  return `${run.timeMs.toFixed(0)} ms (${Math.min(...ts).toFixed(0)}–${Math.max(...ts).toFixed(0)}, ${ts.length} runs)`;
+  return timesCell(run.timesMs ?? [run.timeMs]);
 }
 
 function modeTable(rows: readonly ModeRow[]): string {
@@ -175,9 +179,8 @@ async function flagshipSection(setup: Setup, name: string, options: Options, res
   for (let k = 0; k < also.length; k++) speedTargets(extra.slice(2 * k, 2 * k + 2), maxMixflowMs, ` on ${also[k]}`).forEach((l) => say(l));
   if (freshFrom && also.includes('onnxruntime') && existsSync(freshFrom)) {
     const fresh = await freshProcessTimes(freshFrom, remat, 'onnxruntime', BENCH_RUNS, shouldStop);
-    const spread = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s (${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)})`;
     if (fresh.standard.length && fresh.mixflow.length) {
-      say(`  onnxruntime, a fresh \`mixflow run\` process per run (start-up excluded, cold JIT included; ${fresh.standard.length} each, interleaved): standard ${spread(fresh.standard)}, MixFlow ${spread(fresh.mixflow)}: ${(median(fresh.mixflow) / median(fresh.standard)).toFixed(2)}×`);
+      say(`  onnxruntime, a fresh \`mixflow run\` process per run (start-up excluded, cold JIT included; interleaved): standard ${timesCell(fresh.standard)}, MixFlow ${timesCell(fresh.mixflow)}: ${(median(fresh.mixflow) / median(fresh.standard)).toFixed(2)}×`);
     }
   }
   if (withNested) {
